@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.usage.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.usage.sink;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.usage.topology;
+
+import org.jspecify.annotations.NullMarked;
