@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.api.access;
+
+import org.jspecify.annotations.NullMarked;

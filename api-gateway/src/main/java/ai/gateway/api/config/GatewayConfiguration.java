@@ -1,0 +1,47 @@
+package ai.gateway.api.config;
+
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.handler.timeout.WriteTimeoutHandler;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({GatewayProperties.class, TopicsProperties.class})
+class GatewayConfiguration {
+
+  @Bean
+  StrictJson strictJson() {
+    return new StrictJson();
+  }
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  InstanceId instanceId(GatewayProperties properties) {
+    String configured = properties.instanceId();
+    return new InstanceId(configured == null || configured.isBlank() ? "gw-" + UUID.randomUUID() : configured);
+  }
+
+  /**
+   * Bounds what a slow or stuck client can hold: a request dribbled in a byte at a time, or a stream
+   * reader that stops reading (its writes stall and the connection is closed instead of buffering).
+   */
+  @Bean
+  NettyServerCustomizer connectionTimeouts(GatewayProperties properties) {
+    GatewayProperties.Http http = properties.http();
+    long writeTimeoutMillis = http.writeTimeout().toMillis();
+    return server -> server
+        .readTimeout(http.readTimeout())
+        .requestTimeout(http.requestTimeout())
+        .doOnConnection(connection -> connection.addHandlerLast(
+            new WriteTimeoutHandler(writeTimeoutMillis, TimeUnit.MILLISECONDS)));
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.api.config;
+
+import org.jspecify.annotations.NullMarked;

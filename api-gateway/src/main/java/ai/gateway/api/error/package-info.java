@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.api.error;
+
+import org.jspecify.annotations.NullMarked;

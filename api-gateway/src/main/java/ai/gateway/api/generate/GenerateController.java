@@ -1,0 +1,85 @@
+package ai.gateway.api.generate;
+
+import ai.gateway.api.access.CallerIdentity;
+import ai.gateway.api.config.GatewayProperties;
+import ai.gateway.api.config.StrictJson;
+import ai.gateway.api.error.RequestIds;
+import ai.gateway.schemas.v1.JobKind;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code POST /v1/generate} and {@code POST /v1/generate/stream}. The body is read by {@link StrictJson}
+ * rather than bound by the framework, so the caller is resolved before the body is looked at (the
+ * design's order: authentication, entitlement, validation) and every binding error is the gateway's own.
+ */
+@RestController
+@Tag(name = "generate", description = "Text generation through the configured providers")
+final class GenerateController {
+
+  private final CallerIdentity identity;
+  private final StrictJson json;
+  private final GenerateRequestValidator validator;
+  private final JobDispatcher dispatcher;
+  private final StreamEvents streamEvents;
+  private final long maxBodyBytes;
+
+  GenerateController(CallerIdentity identity, StrictJson json, GenerateRequestValidator validator, JobDispatcher dispatcher,
+                     StreamEvents streamEvents, GatewayProperties properties) {
+    this.identity = identity;
+    this.json = json;
+    this.validator = validator;
+    this.dispatcher = dispatcher;
+    this.streamEvents = streamEvents;
+    this.maxBodyBytes = properties.maxBodySize().toBytes();
+  }
+
+  @PostMapping(path = "/v1/generate", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+  @Operation(summary = "Generate text and answer when it is complete",
+      requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+          content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = GenerateRequest.class))),
+      responses = {
+          @ApiResponse(responseCode = "200", description = "The generated text with usage and cost",
+              content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = GenerateResponse.class))),
+          @ApiResponse(responseCode = "default", description = "RFC 9457 problem details with the gateway's error code",
+              content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))})
+  Mono<GenerateResponse> generate(ServerWebExchange exchange) {
+    return submit(exchange, JobKind.SYNC).flatMap(SyncAnswer::of);
+  }
+
+  @PostMapping(path = "/v1/generate/stream", consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  @Operation(summary = "Generate text as Server-Sent Events",
+      description = "Events `chunk` {jobId, content}, then one `done` {jobId, provider, model, finishReason, usage, costUsd}"
+          + " or `error` {code, message, retryable, provider?}; ids are `<attempt>.<seq>`; `: keep-alive` comments"
+          + " while quiet. An error before the first event is an HTTP error with a problem body.",
+      requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+          content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = GenerateRequest.class))),
+      responses = {
+          @ApiResponse(responseCode = "200", description = "The event stream",
+              content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE)),
+          @ApiResponse(responseCode = "default", description = "RFC 9457 problem details with the gateway's error code",
+              content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))})
+  Flux<ServerSentEvent<Object>> stream(ServerWebExchange exchange) {
+    String requestId = RequestIds.of(exchange);
+    return submit(exchange, JobKind.STREAM).flatMapMany(run -> streamEvents.render(run, requestId));
+  }
+
+  private Mono<JobDispatcher.Run> submit(ServerWebExchange exchange, JobKind kind) {
+    String requestId = RequestIds.of(exchange);
+    return identity.resolve(exchange).flatMap(caller ->
+        json.read(exchange.getRequest(), GenerateRequest.class, maxBodyBytes)
+            .map(validator::validate)
+            .map(params -> dispatcher.submit(new JobDispatcher.Submission(caller, requestId, params, kind))));
+  }
+}

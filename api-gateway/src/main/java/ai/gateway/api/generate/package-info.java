@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.api.generate;
+
+import org.jspecify.annotations.NullMarked;

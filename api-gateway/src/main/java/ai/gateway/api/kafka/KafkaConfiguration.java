@@ -1,0 +1,79 @@
+package ai.gateway.api.kafka;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import ai.gateway.api.config.GatewayProperties;
+import ai.gateway.api.config.InstanceId;
+import ai.gateway.api.config.TopicsProperties;
+import ai.gateway.schemas.Topics;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaAdmin;
+
+@Configuration(proxyBeanMethods = false)
+class KafkaConfiguration {
+
+  /** Missing topics are created at start by Boot's {@code KafkaAdmin}, with the shared partition and replication settings. */
+  @Bean
+  KafkaAdmin.NewTopics gatewayTopics(TopicsProperties topics) {
+    return new KafkaAdmin.NewTopics(
+        Topics.newTopics(topics.partitions(), topics.replicationFactor(), topics::name).toArray(NewTopic[]::new));
+  }
+
+  @Bean
+  KafkaJobPublisher jobPublisher(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway,
+                                 InstanceId instance) {
+    Duration timeout = gateway.kafka().publishTimeout();
+    Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, instance.value() + "-jobs");
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // A client waits on every job: Kafka 4's default linger of 5 ms would be added to each request for
+    // batching that one-record-per-request traffic does not need.
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // Bounded so a broker outage fails the publish within the await below instead of after a minute
+    // (max.block.ms defaults to 60 s, delivery.timeout.ms to 120 s). Half the budget per request leaves
+    // room for one retry.
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(500, timeout.toMillis() / 2));
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(500, timeout.toMillis()));
+    KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    return new KafkaJobPublisher(producer, topics.jobs(), topics.jobControl(), timeout,
+        gateway.kafka().retryAfter(), gateway.kafka().publishThreads());
+  }
+
+  @Bean
+  KafkaReplyStream replyStream(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway,
+                               InstanceId instance) {
+    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    // No group: the consumer assigns itself every partition and never commits.
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-replies");
+    return new KafkaReplyStream(() -> new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer()),
+        topics.replies(), gateway.kafka().replyBuffer(), gateway.kafka().readyWait());
+  }
+
+  /** Part of the readiness group: a gateway that cannot see replies must not take requests. */
+  @Bean
+  HealthIndicator replyStreamHealthIndicator(KafkaReplyStream replies) {
+    return () -> replies.ready() ? Health.up().build()
+        : Health.down().withDetail("reason", "reply consumer has no positions on the reply topic").build();
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.api.kafka;
+
+import org.jspecify.annotations.NullMarked;

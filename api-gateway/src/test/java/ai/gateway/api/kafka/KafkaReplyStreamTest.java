@@ -1,0 +1,145 @@
+package ai.gateway.api.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+import ai.gateway.api.error.ApiException;
+import ai.gateway.api.error.ErrorCode;
+import ai.gateway.schemas.Topics;
+import ai.gateway.schemas.v1.GenerationEvent;
+import ai.gateway.schemas.v1.GenerationEventType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+/** The dispatch logic of the reply consumer, on Kafka's own {@code MockConsumer} (the ITs run it on a broker). */
+class KafkaReplyStreamTest {
+
+  private static final String TOPIC = "ai.replies";
+  private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+  private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
+
+  private final IdleMockConsumer consumer = new IdleMockConsumer();
+  private final KafkaReplyStream replies = new KafkaReplyStream(() -> consumer, TOPIC, 16, Duration.ofSeconds(5));
+  private long nextOffset = 5;
+
+  @BeforeEach
+  void setUp() {
+    Node node = new Node(0, "localhost", 9092);
+    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, node, null, null),
+        new PartitionInfo(TOPIC, 1, node, null, null)));
+    consumer.updateEndOffsets(Map.of(P0, 5L, P1, 7L));
+    replies.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    replies.stop();
+  }
+
+  @Test
+  void shouldAssignEveryPartitionAtItsEndBeforeBeingReady() {
+    assertThat(replies.ready()).isTrue();
+    assertThat(consumer.assignment()).containsExactlyInAnyOrder(P0, P1);
+    assertThat(consumer.position(P0)).isEqualTo(5);
+    assertThat(consumer.position(P1)).isEqualTo(7);
+  }
+
+  @Test
+  void shouldDeliverOneJobsEventsUntilItsTerminalEventAndDropOthers() {
+    StepVerifier.create(replies.events("job-1"))
+        .then(() -> {
+          add("job-2", event("job-2", 1, GenerationEventType.CHUNK));
+          add("job-1", event("job-1", 1, GenerationEventType.CHUNK));
+          add("job-1", event("job-1", 2, GenerationEventType.DONE));
+          add("job-1", event("job-1", 3, GenerationEventType.CHUNK));
+        })
+        .expectNextMatches(event -> event.getJobId().equals("job-1") && event.getSeq() == 1)
+        .expectNextMatches(event -> event.getType() == GenerationEventType.DONE)
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+
+    assertThat(replies.listenerCount()).isZero();
+  }
+
+  @Test
+  void shouldFailAListenerThatDoesNotKeepUp() {
+    StepVerifier.create(replies.events("job-1"), 0)
+        .then(() -> {
+          for (int seq = 1; seq <= 100; seq++) {
+            add("job-1", event("job-1", seq, GenerationEventType.CHUNK));
+          }
+        })
+        .thenRequest(Long.MAX_VALUE)
+        .thenConsumeWhile(event -> true)
+        .expectErrorSatisfies(e -> assertThat(((ApiException) e).error().code()).isEqualTo(ErrorCode.UNAVAILABLE))
+        .verify(Duration.ofSeconds(5));
+
+    assertThat(replies.listenerCount()).isZero();
+  }
+
+  @Test
+  void shouldFailAListenerWhoseReplyCannotBeDecoded() {
+    StepVerifier.create(replies.events("job-1"))
+        .then(() -> consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, nextOffset++, "job-1", new byte[] {1, 2, 3})))
+        .expectErrorSatisfies(e -> assertThat(((ApiException) e).error().code()).isEqualTo(ErrorCode.UNAVAILABLE))
+        .verify(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void shouldForgetAListenerThatCancels() {
+    StepVerifier.create(replies.events("job-1"))
+        .then(() -> assertThat(replies.listenerCount()).isEqualTo(1))
+        .thenCancel()
+        .verify();
+
+    assertThat(replies.listenerCount()).isZero();
+  }
+
+  @Test
+  void shouldRefuseASecondListenerForTheSameJob() {
+    StepVerifier.create(replies.events("job-1"))
+        .then(() -> StepVerifier.create(replies.events("job-1")).expectError(IllegalStateException.class).verify())
+        .thenCancel()
+        .verify();
+  }
+
+  private void add(String key, GenerationEvent event) {
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, nextOffset++, key,
+        Topics.REPLIES.valueSerde().serializer().serialize(TOPIC, event)));
+  }
+
+  private static GenerationEvent event(String jobId, int seq, GenerationEventType type) {
+    return GenerationEvent.newBuilder().setJobId(jobId).setAttempt(1).setSeq(seq).setType(type)
+        .setContent(type == GenerationEventType.CHUNK ? "x" : null).setTimestamp(Instant.now()).build();
+  }
+
+  /** MockConsumer's poll returns at once; this one idles briefly like a real poll, so the loop does not spin a core. */
+  private static final class IdleMockConsumer extends MockConsumer<String, byte[]> {
+
+    IdleMockConsumer() {
+      super("latest");
+    }
+
+    @Override
+    public synchronized ConsumerRecords<String, byte[]> poll(Duration timeout) {
+      ConsumerRecords<String, byte[]> records = super.poll(timeout);
+      if (records.isEmpty()) {
+        LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+      }
+      return records;
+    }
+  }
+}
