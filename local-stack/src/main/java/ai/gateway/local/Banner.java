@@ -1,0 +1,46 @@
+package ai.gateway.local;
+
+/** What the local run prints once everything is up: where things are and calls ready to paste. */
+final class Banner {
+
+  private Banner() {
+  }
+
+  static String ready(LocalStack stack, boolean realOpenAiKey) {
+    String gateway = stack.gatewayUrl();
+    return """
+
+        AI gateway is running (profile local). Ctrl-C stops everything.
+
+          gateway             %s   (OpenAPI: %s/v3/api-docs)
+          worker              %s
+          usage-aggregator    %s
+          provider simulator  %s   (ledger: %s/_sim/ledger)
+          Kafka (KRaft)       %s
+          PostgreSQL          %s   (user postgres, password postgres)
+          OpenAI              %s
+          logs                %s
+
+        A non-streamed call:
+          curl -s %s/v1/generate -H 'Content-Type: application/json' \\
+            -d '{"prompt":"Say hello in three words","maxTokens":50}'
+
+        A streamed call (Server-Sent Events):
+          curl -N %s/v1/generate/stream -H 'Content-Type: application/json' \\
+            -d '{"prompt":"Tell me a short story","maxTokens":200}'
+
+        A simulator scenario (see provider-simulator/README.md), e.g. a provider error:
+          curl -s %s/v1/generate -H 'Content-Type: application/json' \\
+            -d '{"prompt":"hi","provider":"openai","model":"sim-error-500"}'
+        """.formatted(
+        gateway, gateway,
+        stack.service(Service.WORKER).baseUrl(),
+        stack.service(Service.AGGREGATOR).baseUrl(),
+        stack.simulator().baseUrl(), stack.simulator().baseUrl(),
+        stack.bootstrapServers(),
+        stack.postgres().jdbcUrl(),
+        realOpenAiKey ? "the real API (OPENAI_API_KEY is set)" : "the simulator (no OPENAI_API_KEY set)",
+        stack.service(Service.GATEWAY).log().getParent(),
+        gateway, gateway, gateway);
+  }
+}

@@ -1,0 +1,363 @@
+package ai.gateway.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import ai.gateway.schemas.Topics;
+import ai.gateway.simulator.ProviderSimulator;
+import ai.gateway.simulator.SimulatorConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The whole system on one machine: a KRaft broker and PostgreSQL in this JVM, the provider simulator,
+ * and each service jar forked into its own JVM. {@link #main} is the one-command local run; tests build a
+ * stack on free ports with {@link #builder()}.
+ */
+public final class LocalStack implements AutoCloseable {
+
+  /** Topic written by the aggregator's topology and read by its PostgreSQL writer. */
+  static final String USAGE_LEDGER_TOPIC = "ai.usage.ledger";
+
+  private final Options options;
+  private final @Nullable KafkaBroker broker;
+  private final String bootstrapServers;
+  private final Postgres postgres;
+  private final ProviderSimulator simulator;
+  private final Map<Service, ServiceProcess> services = new EnumMap<>(Service.class);
+  private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
+
+  private LocalStack(Options options, @Nullable KafkaBroker broker, String bootstrapServers, Postgres postgres,
+      ProviderSimulator simulator) {
+    this.options = options;
+    this.broker = broker;
+    this.bootstrapServers = bootstrapServers;
+    this.postgres = postgres;
+    this.simulator = simulator;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static LocalStack start(Options options) {
+    Path work = options.workDir();
+    KafkaBroker broker = null;
+    String bootstrap = options.externalKafka();
+    if (bootstrap == null) {
+      deleteRecursively(work.resolve("kafka"));
+      // Kafka Streams state belongs to the broker's data: a fresh broker needs fresh state.
+      deleteRecursively(work.resolve("usage-aggregator-state"));
+      broker = KafkaBroker.start(options.brokerPort(), work.resolve("kafka"));
+      bootstrap = broker.bootstrapServers();
+    }
+    Postgres postgres = null;
+    ProviderSimulator simulator = null;
+    try {
+      createTopics(bootstrap, options.partitions());
+      postgres = Postgres.start(options.postgresPort(), options.postgresDataDir());
+      simulator = ProviderSimulator.start(options.simulator());
+      LocalStack stack = new LocalStack(options, broker, bootstrap, postgres, simulator);
+      for (Service service : options.services()) {
+        stack.ports.put(service, options.fixedPorts() ? service.designPort() : FreePorts.next());
+      }
+      stack.startServices(options.services());
+      return stack;
+    } catch (RuntimeException e) {
+      if (simulator != null) {
+        simulator.close();
+      }
+      if (postgres != null) {
+        postgres.close();
+      }
+      if (broker != null) {
+        broker.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Starts the given services in parallel (they do not depend on each other) and waits until healthy. */
+  public void startServices(List<Service> toStart) {
+    List<CompletableFuture<ServiceProcess>> starting = toStart.stream()
+        .map(service -> CompletableFuture.supplyAsync(() -> startService(service)))
+        .toList();
+    try {
+      for (CompletableFuture<ServiceProcess> future : starting) {
+        ServiceProcess process = future.get(options.startTimeout().toSeconds() + 10, TimeUnit.SECONDS);
+        services.put(process.service(), process);
+      }
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting services", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("services did not start in time", e);
+    }
+  }
+
+  private ServiceProcess startService(Service service) {
+    int port = ports.computeIfAbsent(service, s -> FreePorts.next());
+    Path jar = options.home().resolve(service.module()).resolve("target")
+        .resolve(service.module() + "-" + options.version() + ".jar");
+    Path log = options.workDir().resolve("logs").resolve(service.module() + ".log");
+    ServiceProcess process = ServiceProcess.fork(service, jar, port, environmentFor(service), options.jvmArgs(), log, options.home());
+    try {
+      process.awaitHealthy(options.startTimeout());
+    } catch (RuntimeException e) {
+      process.close();
+      throw e;
+    }
+    return process;
+  }
+
+  /** Restarts a service on the same port, e.g. after {@link ServiceProcess#kill()}. */
+  public ServiceProcess restart(Service service) {
+    ServiceProcess old = services.remove(service);
+    if (old != null) {
+      old.close();
+    }
+    startServices(List.of(service));
+    return services.get(service);
+  }
+
+  Map<String, String> environmentFor(Service service) {
+    Map<String, String> env = new LinkedHashMap<>(options.env());
+    env.put("SPRING_PROFILES_ACTIVE", String.join(",", options.profiles()));
+    env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+    env.put("SPRING_DATASOURCE_URL", postgres.jdbcUrl());
+    env.put("SPRING_DATASOURCE_USERNAME", Postgres.USER);
+    env.put("SPRING_DATASOURCE_PASSWORD", Postgres.PASSWORD);
+    env.put("SPRING_R2DBC_URL", postgres.r2dbcUrl());
+    env.put("SPRING_R2DBC_USERNAME", Postgres.USER);
+    env.put("SPRING_R2DBC_PASSWORD", Postgres.PASSWORD);
+    env.put("SPRING_FLYWAY_URL", postgres.jdbcUrl());
+    env.put("SPRING_FLYWAY_USER", Postgres.USER);
+    env.put("SPRING_FLYWAY_PASSWORD", Postgres.PASSWORD);
+    env.put("TOPICS_PARTITIONS", Integer.toString(options.partitions()));
+    if (service == Service.WORKER && isBlank(env.get("OPENAI_API_KEY"))) {
+      // No real key: OpenAI is the simulator. With a real key and no OPENAI_BASE_URL, the real API is used.
+      env.put("OPENAI_API_KEY", "sk-local-simulator");
+      env.put("OPENAI_BASE_URL", simulator.openAiBaseUrl());
+    }
+    return env;
+  }
+
+  private static boolean isBlank(@Nullable String value) {
+    return value == null || value.isBlank();
+  }
+
+  static void createTopics(String bootstrapServers, int partitions) {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (Admin admin = Admin.create(props)) {
+      List<NewTopic> topics = new ArrayList<>(Topics.newTopics(partitions, (short) 1, UnaryOperator.identity()));
+      topics.add(new NewTopic(USAGE_LEDGER_TOPIC, partitions, (short) 1));
+      for (NewTopic topic : topics) {
+        try {
+          admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + topic.name(), e.getCause());
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("the broker did not create the topics in time", e);
+    }
+  }
+
+  /** The in-process broker; absent when the stack runs against an external Kafka. */
+  public @Nullable KafkaBroker broker() {
+    return broker;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public Postgres postgres() {
+    return postgres;
+  }
+
+  public ProviderSimulator simulator() {
+    return simulator;
+  }
+
+  public ServiceProcess service(Service service) {
+    ServiceProcess process = services.get(service);
+    if (process == null) {
+      throw new IllegalStateException(service.module() + " is not running");
+    }
+    return process;
+  }
+
+  public String gatewayUrl() {
+    return service(Service.GATEWAY).baseUrl();
+  }
+
+  @Override
+  public void close() {
+    // Services first, so none of them logs a storm of connection errors while the broker goes away.
+    services.values().parallelStream().forEach(ServiceProcess::close);
+    services.clear();
+    simulator.close();
+    postgres.close();
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The one-command local run: design ports, the {@code local} profile, {@code .env} if present. */
+  public static void main(String[] args) throws InterruptedException {
+    Path home = Path.of(System.getProperty("local-stack.home", ".")).toAbsolutePath().normalize();
+    Map<String, String> env = DotEnv.load(home.resolve(".env"), System.getenv());
+    System.out.println("Starting Kafka (KRaft), PostgreSQL, the provider simulator and the services...");
+    LocalStack stack = builder()
+        .home(home)
+        .workDir(home.resolve(".local-stack"))
+        .postgresDataDir(Path.of(System.getProperty("java.io.tmpdir"), "ai-gateway-local-postgres"))
+        .fixedPorts()
+        .profiles("local")
+        .env(env)
+        .simulator(SimulatorConfig.defaults().withPort(8090))
+        .start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("\nStopping...");
+      stack.close();
+      System.out.println("Stopped.");
+      stopped.countDown();
+    }, "local-stack-shutdown"));
+    System.out.println(Banner.ready(stack, !isBlank(env.get("OPENAI_API_KEY"))));
+    stopped.await();
+  }
+
+  /** What a stack is made of. */
+  record Options(Path home, String version, Path workDir, Path postgresDataDir, boolean fixedPorts,
+      int brokerPort, int postgresPort, SimulatorConfig simulator, List<Service> services, List<String> profiles,
+      Map<String, String> env, List<String> jvmArgs, int partitions, Duration startTimeout,
+      @Nullable String externalKafka) {
+  }
+
+  /** Builds a stack; the defaults suit tests: free ports, all services, the {@code test} profile. */
+  public static final class Builder {
+    private Path home = Path.of(System.getProperty("local-stack.home", ".")).toAbsolutePath().normalize();
+    private String version = System.getProperty("local-stack.version", "0.1.0-SNAPSHOT");
+    private @Nullable Path workDir;
+    private @Nullable Path postgresDataDir;
+    private boolean fixedPorts;
+    private SimulatorConfig simulator = SimulatorConfig.defaults();
+    private List<Service> services = List.of(Service.values());
+    private List<String> profiles = List.of("test");
+    private Map<String, String> env = Map.of();
+    private List<String> jvmArgs = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    private int partitions = 4;
+    private Duration startTimeout = Duration.ofSeconds(120);
+    private @Nullable String externalKafka;
+
+    /** Runs against this Kafka instead of starting a broker in-process. */
+    public Builder externalKafka(String bootstrapServers) {
+      this.externalKafka = bootstrapServers;
+      return this;
+    }
+
+    public Builder home(Path home) {
+      this.home = home;
+      return this;
+    }
+
+    public Builder workDir(Path workDir) {
+      this.workDir = workDir;
+      return this;
+    }
+
+    public Builder postgresDataDir(Path dir) {
+      this.postgresDataDir = dir;
+      return this;
+    }
+
+    /** The design's ports: gateway 8080, worker 8081, aggregator 8082, simulator 8090, Kafka 9092, PostgreSQL 5432. */
+    public Builder fixedPorts() {
+      this.fixedPorts = true;
+      this.partitions = 12;
+      this.jvmArgs = List.of("-Xmx768m");
+      return this;
+    }
+
+    public Builder simulator(SimulatorConfig simulator) {
+      this.simulator = simulator;
+      return this;
+    }
+
+    public Builder services(Service... services) {
+      this.services = List.of(services);
+      return this;
+    }
+
+    public Builder profiles(String... profiles) {
+      this.profiles = List.of(profiles);
+      return this;
+    }
+
+    public Builder env(Map<String, String> env) {
+      this.env = Map.copyOf(env);
+      return this;
+    }
+
+    public Builder jvmArgs(String... jvmArgs) {
+      this.jvmArgs = List.of(jvmArgs);
+      return this;
+    }
+
+    public LocalStack start() {
+      Path work = workDir != null ? workDir : tempDir();
+      Path pgData = postgresDataDir != null ? postgresDataDir : work.resolve("postgres");
+      return LocalStack.start(new Options(home, version, work, pgData, fixedPorts, fixedPorts ? 9092 : 0,
+          fixedPorts ? 5432 : 0, simulator, services, profiles, env, jvmArgs, partitions, startTimeout, externalKafka));
+    }
+
+    private static Path tempDir() {
+      try {
+        return Files.createTempDirectory("local-stack");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

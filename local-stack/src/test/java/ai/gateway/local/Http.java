@@ -1,0 +1,98 @@
+package ai.gateway.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A small real-HTTP client for the black-box tests, with an SSE reader. */
+final class Http {
+
+  static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+  private Http() {
+  }
+
+  static HttpResponse<String> postJson(String url, String body) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  static HttpResponse<String> get(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
+  }
+
+  static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static HttpResponse<java.io.InputStream> openStream(String url, String body) {
+    try {
+      return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+          .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static JsonNode json(String body) {
+    return JSON.readTree(body);
+  }
+
+  /** One Server-Sent Event as the client sees it. */
+  record SseEvent(String id, String event, String data) {
+    JsonNode json() {
+      return JSON.readTree(data);
+    }
+  }
+
+  /** Parses a complete SSE body (the stream has ended) into events; comments are skipped. */
+  static List<SseEvent> parseSse(String body) {
+    List<SseEvent> events = new ArrayList<>();
+    String id = "";
+    String event = "message";
+    StringBuilder data = new StringBuilder();
+    for (String line : body.split("\r\n|\n|\r", -1)) {
+      if (line.isEmpty()) {
+        if (data.length() > 0) {
+          events.add(new SseEvent(id, event, data.toString()));
+        }
+        id = "";
+        event = "message";
+        data.setLength(0);
+      } else if (line.startsWith("id:")) {
+        id = line.substring(3).strip();
+      } else if (line.startsWith("event:")) {
+        event = line.substring(6).strip();
+      } else if (line.startsWith("data:")) {
+        if (data.length() > 0) {
+          data.append('\n');
+        }
+        data.append(line.substring(5).startsWith(" ") ? line.substring(6) : line.substring(5));
+      }
+    }
+    return events;
+  }
+}
