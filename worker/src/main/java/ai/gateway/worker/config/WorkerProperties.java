@@ -1,0 +1,54 @@
+package ai.gateway.worker.config;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code worker.*} (the providers and prices under {@code worker.providers} and {@code worker.pricing} bind
+ * to their own records, which reject unknown keys themselves).
+ *
+ * @param id this instance's id on Kafka records; blank: generated from the host name plus a random suffix
+ * @param groupId consumer group of {@code ai.jobs}
+ * @param maxInFlight jobs running at once; intake pauses at this bound
+ * @param maxPollRecords records one poll may return (fetched beyond the bound wait in a local backlog)
+ * @param leaseDuration the lease a RUNNING status announces
+ * @param commitInterval how often finished offsets are committed
+ * @param pollTimeout how long a poll waits for records (also bounds how fast the loop notices shutdown)
+ * @param capabilitiesTtl the ttl announced on {@code ai.providers}; republished every third of it
+ * @param shutdownGrace how long a graceful stop waits for running jobs to end before leaving them to
+ *     redelivery
+ * @param cancelMemory how long a CANCEL for a job this worker does not run is remembered, for a job that
+ *     arrives after its cancel
+ */
+@ConfigurationProperties(prefix = "worker")
+public record WorkerProperties(
+    @Nullable String id,
+    @DefaultValue("ai-workers") String groupId,
+    @DefaultValue("512") int maxInFlight,
+    @DefaultValue("100") int maxPollRecords,
+    @DefaultValue("30s") Duration leaseDuration,
+    @DefaultValue("1s") Duration commitInterval,
+    @DefaultValue("200ms") Duration pollTimeout,
+    @DefaultValue("60s") Duration capabilitiesTtl,
+    @DefaultValue("10s") Duration shutdownGrace,
+    @DefaultValue("10m") Duration cancelMemory) {
+
+  public WorkerProperties {
+    if (groupId.isBlank()) {
+      throw new IllegalArgumentException("worker.group-id must not be blank");
+    }
+    if (maxInFlight < 1 || maxPollRecords < 1) {
+      throw new IllegalArgumentException("worker.max-in-flight and worker.max-poll-records must be >= 1");
+    }
+    for (Duration duration : new Duration[] {leaseDuration, commitInterval, pollTimeout, capabilitiesTtl}) {
+      if (duration.isZero() || duration.isNegative()) {
+        throw new IllegalArgumentException("worker durations must be positive");
+      }
+    }
+    if (shutdownGrace.isNegative() || cancelMemory.isNegative()) {
+      throw new IllegalArgumentException("worker.shutdown-grace and worker.cancel-memory must not be negative");
+    }
+  }
+}

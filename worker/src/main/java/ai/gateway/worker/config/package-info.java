@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.worker.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,31 @@
+package ai.gateway.worker.job;
+
+import ai.gateway.schemas.v1.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Component;
+
+/** Job outcomes by provider and code: low-cardinality tags only (never a model name, user or job id). */
+@Component
+final class JobMetrics {
+
+  private final MeterRegistry registry;
+
+  JobMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  void ended(@Nullable String provider, @Nullable ErrorCode code) {
+    Counter.builder("worker.jobs.ended")
+        .description("job attempts ended, by provider and error code (none: succeeded)")
+        .tag("provider", provider == null ? "none" : provider)
+        .tag("code", code == null ? "none" : code.name())
+        .register(registry)
+        .increment();
+  }
+}

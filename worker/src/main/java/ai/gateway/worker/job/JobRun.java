@@ -1,0 +1,321 @@
+package ai.gateway.worker.job;
+
+import ai.gateway.schemas.v1.ErrorCode;
+import ai.gateway.schemas.v1.ErrorInfo;
+import ai.gateway.schemas.v1.GenerationJob;
+import ai.gateway.schemas.v1.Usage;
+import ai.gateway.schemas.v1.UsageOutcome;
+import ai.gateway.worker.job.JobRecords.Answer;
+import ai.gateway.worker.job.JobRecords.ProviderCall;
+import ai.gateway.worker.provider.Finished;
+import ai.gateway.worker.provider.ProviderAdapter;
+import ai.gateway.worker.provider.ProviderEvent;
+import ai.gateway.worker.provider.ProviderException;
+import ai.gateway.worker.provider.ProviderId;
+import ai.gateway.worker.provider.ProviderRequest;
+import ai.gateway.worker.provider.TextDelta;
+import ai.gateway.worker.provider.UsageReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One attempt of one job: RUNNING, then the provider's deltas as CHUNKs, then exactly one DONE or ERROR,
+ * one usage event if a provider call was made, and the terminal status.
+ *
+ * <p>Three things can end an attempt and race: the provider stream (on an event loop), the deadline (on a
+ * timer) and a CANCEL (on the control listener's thread). The loser's provider subscription is disposed,
+ * which closes the HTTP stream. State changes and publishing happen under this object's lock, so once the
+ * terminal event is issued no chunk can follow it, and records are handed to the publisher in order.
+ */
+final class JobRun {
+
+  private static final Logger log = LoggerFactory.getLogger(JobRun.class);
+
+  /** How an attempt ended: {@code error == null} is success. */
+  private record Ending(@Nullable ErrorInfo error) {
+    static final Ending SUCCESS = new Ending(null);
+  }
+
+  private final GenerationJob job;
+  private final JobContext context;
+  private final JobRecords records;
+  private final Instant receivedAt;
+  private final Sinks.One<Ending> cancelled = Sinks.one();
+  private final CompletableFuture<Void> completion = new CompletableFuture<>();
+
+  // guarded by this
+  private int seq;
+  private final StringBuilder content = new StringBuilder();
+  private @Nullable UsageReport reportedUsage;
+  private @Nullable Finished finished;
+  private @Nullable ProviderCall call;
+  private boolean ended;
+
+  // a counter, not a list of futures: a 100,000-token answer must not hold 100,000 of them
+  private final AtomicInteger unsent = new AtomicInteger();
+  private volatile @Nullable Throwable sendFailure;
+  private volatile boolean allIssued;
+
+  JobRun(GenerationJob job, JobContext context) {
+    this.job = job;
+    this.context = context;
+    this.records = new JobRecords(job, context.workerId());
+    this.receivedAt = context.clock().instant();
+  }
+
+  String jobId() {
+    return job.getJobId();
+  }
+
+  /** Completes when every record of the attempt is on the broker; fails if one could not be written. */
+  CompletableFuture<Void> completion() {
+    return completion;
+  }
+
+  /** Starts the attempt; returns at once. */
+  void start() {
+    synchronized (this) {
+      publish(context.publisher().status(records.running(receivedAt, receivedAt.plus(context.leaseDuration()))));
+    }
+    attempt()
+        .onErrorResume(e -> {
+          log.error("job {}: unexpected failure in the worker", jobId(), e);
+          return Mono.just(new Ending(error(ErrorCode.UNAVAILABLE, "the worker failed while running the job", true,
+              providerName(), null)));
+        })
+        .subscribe(this::end);
+  }
+
+  /** A CANCEL for this job: ends it CANCELLED unless it already ended. Idempotent. */
+  void cancel(@Nullable String reason) {
+    String why = reason == null || reason.isBlank() ? "" : " (" + reason + ")";
+    cancelled.tryEmitValue(new Ending(error(ErrorCode.CANCELLED, "the job was cancelled" + why, false,
+        providerName(), null)));
+  }
+
+  private Mono<Ending> attempt() {
+    Optional<ProviderId> requested = Optional.empty();
+    String asked = job.getProvider();
+    if (asked != null && !asked.isBlank()) {
+      requested = ProviderId.fromWireName(asked);
+      if (requested.isEmpty()) {
+        return Mono.just(notConfigured(asked));
+      }
+    }
+    Optional<ProviderAdapter> adapter = context.providers().select(requested);
+    if (adapter.isEmpty()) {
+      return Mono.just(notConfigured(requested.map(ProviderId::wireName).orElse(null)));
+    }
+    String provider = adapter.get().id().wireName();
+    Duration remaining = Duration.between(context.clock().instant(), deadline());
+    if (remaining.isNegative() || remaining.isZero()) {
+      return Mono.just(new Ending(error(ErrorCode.TIMEOUT, "the job's deadline passed before it started", true,
+          provider, null)));
+    }
+    ProviderRequest request = request(adapter.get());
+    Mono<Ending> providerCall = Flux.defer(() -> {
+          synchronized (this) {
+            // the usage event's id exists before the call, so a replayed event is recognizably the same
+            call = new ProviderCall(UUID.randomUUID().toString(), provider, request.model());
+          }
+          return adapter.get().stream(request);
+        })
+        .doOnNext(this::onEvent)
+        .then(Mono.fromCallable(this::success))
+        .timeout(remaining, Mono.fromSupplier(() -> new Ending(error(ErrorCode.TIMEOUT,
+            "the job's deadline passed before the provider finished", true, provider, null))))
+        .onErrorResume(e -> Mono.just(failure(e, provider)));
+    // the cancel signal first: a job cancelled before it started never reaches the provider
+    return Mono.firstWithSignal(cancelled.asMono(), providerCall);
+  }
+
+  private ProviderRequest request(ProviderAdapter adapter) {
+    String model = job.getModel() == null || job.getModel().isBlank() ? adapter.defaultModel() : job.getModel();
+    return new ProviderRequest(model, job.getPrompt(), job.getSystemPrompt(), job.getMaxTokens(),
+        job.getTemperature(), job.getJobId());
+  }
+
+  /** The job's deadline, brought forward by its per-attempt timeout if it has one. */
+  private Instant deadline() {
+    Instant deadline = job.getDeadlineAt();
+    Long attemptTimeoutMs = job.getAttemptTimeoutMs();
+    if (attemptTimeoutMs != null && attemptTimeoutMs > 0) {
+      Instant attemptDeadline = receivedAt.plusMillis(attemptTimeoutMs);
+      return attemptDeadline.isBefore(deadline) ? attemptDeadline : deadline;
+    }
+    return deadline;
+  }
+
+  private synchronized void onEvent(ProviderEvent event) {
+    if (ended) {
+      return;
+    }
+    if (event instanceof TextDelta delta) {
+      content.append(delta.text());
+      publish(context.publisher().reply(records.chunk(++seq, delta.text(), context.clock().instant())));
+    } else if (event instanceof UsageReport usage) {
+      reportedUsage = usage;
+    } else if (event instanceof Finished finish) {
+      finished = finish;
+    }
+  }
+
+  private synchronized Ending success() {
+    if (finished == null) {
+      // the adapter contract says a clean end always follows a Finished; never report a cut answer as done
+      return new Ending(error(ErrorCode.PROVIDER_ERROR, "the provider's answer ended without a finish reason", true,
+          providerName(), null));
+    }
+    return Ending.SUCCESS;
+  }
+
+  private Ending failure(Throwable error, String provider) {
+    if (error instanceof ProviderException failure) {
+      Long retryAfterMs = failure.retryAfter() == null ? null : failure.retryAfter().toMillis();
+      log.warn("job {} attempt {}: {} from {}: {}", jobId(), job.getDelivery(), failure.failureClass(), provider,
+          failure.getMessage());
+      if (failure.getCause() != null) {
+        log.debug("job {}: cause", jobId(), failure.getCause());
+      }
+      return new Ending(error(failure.failureClass().code(), failure.getMessage(), failure.failureClass().retryable(),
+          provider, retryAfterMs));
+    }
+    log.error("job {}: unexpected failure of the {} call", jobId(), provider, error);
+    return new Ending(error(ErrorCode.PROVIDER_ERROR, "the provider call failed", true, provider, null));
+  }
+
+  private Ending notConfigured(@Nullable String provider) {
+    String what = provider == null ? "no provider is configured" : "provider " + provider + " is not configured";
+    return new Ending(error(ErrorCode.PROVIDER_NOT_CONFIGURED, what + " on this worker", false, provider, null));
+  }
+
+  /** Publishes the end of the attempt, once. */
+  private void end(Ending ending) {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      Instant now = context.clock().instant();
+      if (ending.error() == null) {
+        endSucceeded(now);
+      } else {
+        endFailed(ending.error(), now);
+      }
+    }
+    allIssued = true;
+    completeIfAllSent();
+  }
+
+  private void completeIfAllSent() {
+    if (!allIssued || unsent.get() > 0) {
+      return;
+    }
+    Throwable failure = sendFailure;
+    if (failure == null) {
+      completion.complete(null);
+    } else {
+      completion.completeExceptionally(failure);
+    }
+  }
+
+  private void endSucceeded(Instant now) {
+    Finished finish = Objects.requireNonNull(finished);
+    ProviderCall made = Objects.requireNonNull(call);
+    if (content.isEmpty() && finish.refusal() != null && !finish.refusal().isEmpty()) {
+      // the model declined in OpenAI's separate refusal field: the refusal is its answer, not an empty one
+      content.append(finish.refusal());
+      publish(context.publisher().reply(records.chunk(++seq, finish.refusal(), now)));
+    }
+    String model = finish.model() != null ? finish.model() : made.model();
+    Usage usage = usage(made);
+    PriceTable.Cost cost = context.prices().cost(made.model(), finish.model(), usage.getPromptTokens(),
+        usage.getCompletionTokens());
+    Answer answer = new Answer(content.toString(), made.provider(), model, finish.finishReason(), usage, cost.microUsd());
+    publish(context.publisher().reply(records.done(++seq, answer, now)));
+    publish(context.publisher().usage(records.usage(made, finish.model(), usage, cost, UsageOutcome.SUCCEEDED, null, now)));
+    publish(context.publisher().status(records.succeeded(answer, now)));
+    context.metrics().ended(made.provider(), null);
+  }
+
+  private void endFailed(ErrorInfo error, Instant now) {
+    switch (error.getCode()) {
+      case CANCELLED -> log.debug("job {} attempt {}: {}", jobId(), job.getDelivery(), error.getMessage());
+      case TIMEOUT -> log.info("job {} attempt {}: {}", jobId(), job.getDelivery(), error.getMessage());
+      case PROVIDER_NOT_CONFIGURED -> log.warn("job {} attempt {}: {}", jobId(), job.getDelivery(), error.getMessage());
+      default -> {
+        // provider failures were logged where they were classified
+      }
+    }
+    ProviderCall made = call;
+    Usage usage = made == null ? null : usage(made);
+    PriceTable.Cost cost = made == null ? null : context.prices().cost(made.model(),
+        finished == null ? null : finished.model(), usage.getPromptTokens(), usage.getCompletionTokens());
+    Long costMicroUsd = cost == null ? null : cost.microUsd();
+    publish(context.publisher().reply(records.error(++seq, error, usage, costMicroUsd, now)));
+    if (made != null) {
+      publish(context.publisher().usage(records.usage(made, finished == null ? null : finished.model(), usage, cost,
+          outcome(error.getCode()), error, now)));
+    }
+    publish(context.publisher().status(records.ended(error, usage, costMicroUsd, now)));
+    context.reporting().report(jobId(), error);
+    context.metrics().ended(error.getProvider(), error.getCode());
+  }
+
+  /** Exact if the provider reported usage, else the design's estimate (prompt sent, text received). */
+  private Usage usage(ProviderCall made) {
+    UsageReport reported = reportedUsage;
+    if (reported != null) {
+      return new Usage(reported.promptTokens(), reported.completionTokens(), reported.totalTokens(), false);
+    }
+    long prompt = UsageEstimate.promptTokens(job.getPrompt(), job.getSystemPrompt());
+    long completion = UsageEstimate.completionTokens(content);
+    return new Usage(prompt, completion, prompt + completion, true);
+  }
+
+  private static UsageOutcome outcome(ErrorCode code) {
+    return switch (code) {
+      case CANCELLED -> UsageOutcome.CANCELLED;
+      case TIMEOUT -> UsageOutcome.TIMED_OUT;
+      default -> UsageOutcome.FAILED;
+    };
+  }
+
+  private synchronized @Nullable String providerName() {
+    return call == null ? null : call.provider();
+  }
+
+  private void publish(CompletableFuture<Void> send) {
+    unsent.incrementAndGet();
+    send.whenComplete((ok, error) -> {
+      if (error != null) {
+        sendFailure = error;
+      }
+      if (unsent.decrementAndGet() == 0) {
+        completeIfAllSent();
+      }
+    });
+  }
+
+  private static ErrorInfo error(ErrorCode code, String message, boolean retryable, @Nullable String provider,
+      @Nullable Long retryAfterMs) {
+    return ErrorInfo.newBuilder()
+        .setCode(code)
+        .setMessage(message)
+        .setRetryable(retryable)
+        .setProvider(provider)
+        .setRetryAfterMs(retryAfterMs)
+        .build();
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package ai.gateway.worker.provider.openai;
+
+import org.jspecify.annotations.NullMarked;
