@@ -73,16 +73,12 @@ public final class LocalStack implements AutoCloseable {
     }
     Postgres postgres = null;
     ProviderSimulator simulator = null;
+    LocalStack stack;
     try {
       createTopics(bootstrap, options.partitions());
       postgres = Postgres.start(options.postgresPort(), options.postgresDataDir());
       simulator = ProviderSimulator.start(options.simulator());
-      LocalStack stack = new LocalStack(options, broker, bootstrap, postgres, simulator);
-      for (Service service : options.services()) {
-        stack.ports.put(service, options.fixedPorts() ? service.designPort() : FreePorts.next());
-      }
-      stack.startServices(options.services());
-      return stack;
+      stack = new LocalStack(options, broker, bootstrap, postgres, simulator);
     } catch (RuntimeException e) {
       if (simulator != null) {
         simulator.close();
@@ -95,6 +91,16 @@ public final class LocalStack implements AutoCloseable {
       }
       throw e;
     }
+    try {
+      for (Service service : options.services()) {
+        stack.ports.put(service, options.fixedPorts() ? service.designPort() : FreePorts.next());
+      }
+      stack.startServices(options.services());
+      return stack;
+    } catch (RuntimeException e) {
+      stack.close(); // also stops the services that did start
+      throw e;
+    }
   }
 
   /** Starts the given services in parallel (they do not depend on each other) and waits until healthy. */
@@ -102,18 +108,22 @@ public final class LocalStack implements AutoCloseable {
     List<CompletableFuture<ServiceProcess>> starting = toStart.stream()
         .map(service -> CompletableFuture.supplyAsync(() -> startService(service)))
         .toList();
-    try {
-      for (CompletableFuture<ServiceProcess> future : starting) {
+    RuntimeException failure = null;
+    for (CompletableFuture<ServiceProcess> future : starting) {
+      try {
         ServiceProcess process = future.get(options.startTimeout().toSeconds() + 10, TimeUnit.SECONDS);
         services.put(process.service(), process);
+      } catch (ExecutionException e) {
+        failure = e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure = new IllegalStateException("interrupted while starting services", e);
+      } catch (TimeoutException e) {
+        failure = new IllegalStateException("services did not start in time", e);
       }
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while starting services", e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("services did not start in time", e);
+    }
+    if (failure != null) {
+      throw failure; // the caller closes the stack, and with it the services that did start
     }
   }
 
@@ -247,6 +257,13 @@ public final class LocalStack implements AutoCloseable {
   public static void main(String[] args) throws InterruptedException {
     Path home = Path.of(System.getProperty("local-stack.home", ".")).toAbsolutePath().normalize();
     Map<String, String> env = DotEnv.load(home.resolve(".env"), System.getenv());
+    for (int port : new int[] {9092, 5432, 8090, 8080, 8081, 8082}) {
+      if (!FreePorts.isFree(port)) {
+        // Before anything is wiped: a second run would delete the first one's broker data under it.
+        System.err.println("Port " + port + " is in use (another local run, or a service on it). Stop it first.");
+        System.exit(1);
+      }
+    }
     System.out.println("Starting Kafka (KRaft), PostgreSQL, the provider simulator and the services...");
     LocalStack stack = builder()
         .home(home)
