@@ -46,6 +46,7 @@ public final class LocalStack implements AutoCloseable {
   private final ProviderSimulator simulator;
   private final Map<Service, ServiceProcess> services = new EnumMap<>(Service.class);
   private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
+  private final Map<Service, Map<String, String>> overrides = new EnumMap<>(Service.class);
 
   private LocalStack(Options options, @Nullable KafkaBroker broker, String bootstrapServers, Postgres postgres,
       ProviderSimulator simulator) {
@@ -144,6 +145,15 @@ public final class LocalStack implements AutoCloseable {
 
   /** Restarts a service on the same port, e.g. after {@link ServiceProcess#kill()}. */
   public ServiceProcess restart(Service service) {
+    return restart(service, Map.of());
+  }
+
+  /**
+   * Restarts a service on the same port with changed environment variables; an empty value removes the
+   * variable (e.g. {@code OPENAI_API_KEY=""} starts a worker without an OpenAI key).
+   */
+  public ServiceProcess restart(Service service, Map<String, String> environment) {
+    overrides.put(service, Map.copyOf(environment));
     ServiceProcess old = services.remove(service);
     if (old != null) {
       old.close();
@@ -171,6 +181,13 @@ public final class LocalStack implements AutoCloseable {
       env.put("OPENAI_API_KEY", "sk-local-simulator");
       env.put("OPENAI_BASE_URL", simulator.openAiBaseUrl());
     }
+    overrides.getOrDefault(service, Map.of()).forEach((name, value) -> {
+      if (value.isEmpty()) {
+        env.remove(name);
+      } else {
+        env.put(name, value);
+      }
+    });
     return env;
   }
 
