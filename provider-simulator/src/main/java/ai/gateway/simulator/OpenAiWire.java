@@ -52,12 +52,9 @@ final class OpenAiWire {
     };
   }
 
-  /** An error response: status, extra headers and the pretty-printed body. */
-  record ErrorResponse(int status, Map<String, String> headers, String body) {}
-
-  static ErrorResponse error(Failure failure, String model, String callId) {
+  static WireResponse error(Failure failure, String model, String callId) {
     return switch (failure) {
-      case RATE_LIMITED -> new ErrorResponse(429, Map.of(
+      case RATE_LIMITED -> error(429, Map.of(
           "retry-after", "1",
           "x-ratelimit-limit-requests", "5000",
           "x-ratelimit-limit-tokens", "30000",
@@ -68,35 +65,39 @@ final class OpenAiWire {
           errorBody("Rate limit reached for " + model + " in organization org-simulator on tokens per min (TPM):"
               + " Limit 30000, Used 29937, Requested 385. Please try again in 644ms. Visit"
               + " https://platform.openai.com/account/rate-limits to learn more.", "tokens", null, "rate_limit_exceeded"));
-      case SERVER_ERROR -> new ErrorResponse(500, Map.of(), errorBody("The server had an error processing your request."
+      case SERVER_ERROR -> error(500, Map.of(), errorBody("The server had an error processing your request."
           + " Sorry about that! You can retry your request, or contact us through our help center at help.openai.com"
           + " if you keep seeing this error. (Please include the request ID req_" + callId + " in your email.)",
           "server_error", null, null));
-      case OVERLOADED -> new ErrorResponse(503, Map.of(), errorBody(
+      case OVERLOADED -> error(503, Map.of(), errorBody(
           "Our servers are currently overloaded. Please try again later.", "service_unavailable_error", null,
           "server_is_overloaded"));
       // Never derived from the caller's key: the simulator must not echo secrets, even masked.
-      case INVALID_API_KEY -> new ErrorResponse(401, Map.of(), errorBody("Incorrect API key provided: sk-sim-****."
+      case INVALID_API_KEY -> error(401, Map.of(), errorBody("Incorrect API key provided: sk-sim-****."
           + " You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error",
           null, "invalid_api_key"));
       // The fixture's "token-word trap": talks about tokens, yet code is null, so it is no context-length error.
-      case INVALID_REQUEST -> new ErrorResponse(400, Map.of(), errorBody("max_tokens is too large: 8192. This model"
+      case INVALID_REQUEST -> error(400, Map.of(), errorBody("max_tokens is too large: 8192. This model"
           + " supports at most 4096 completion tokens, whereas you provided 8192.", "invalid_request_error",
           "max_tokens", null));
-      case CONTEXT_LENGTH_EXCEEDED -> new ErrorResponse(400, Map.of(), errorBody("This model's maximum context length"
+      case CONTEXT_LENGTH_EXCEEDED -> error(400, Map.of(), errorBody("This model's maximum context length"
           + " is 4097 tokens. However, your messages resulted in 4363 tokens. Please reduce the length of the"
           + " messages.", "invalid_request_error", "messages", "context_length_exceeded"));
-      case INSUFFICIENT_QUOTA -> new ErrorResponse(429, Map.of(), errorBody("You exceeded your current quota, please"
+      case INSUFFICIENT_QUOTA -> error(429, Map.of(), errorBody("You exceeded your current quota, please"
           + " check your plan and billing details. For more information on this error, read the docs:"
           + " https://platform.openai.com/docs/guides/error-codes/api-errors.", "insufficient_quota", null,
           "insufficient_quota"));
-      case MODEL_NOT_FOUND -> new ErrorResponse(404, Map.of(), errorBody("The model `" + model
+      case MODEL_NOT_FOUND -> error(404, Map.of(), errorBody("The model `" + model
           + "` does not exist or you do not have access to it.", "invalid_request_error", null, "model_not_found"));
     };
   }
 
-  static ErrorResponse invalidRequest(InvalidRequestException e) {
-    return new ErrorResponse(400, Map.of(), errorBody(e.getMessage(), "invalid_request_error", e.param(), e.code()));
+  static WireResponse invalidRequest(InvalidRequestException e) {
+    return error(400, Map.of(), errorBody(e.getMessage(), "invalid_request_error", e.param(), e.code()));
+  }
+
+  private static WireResponse error(int status, Map<String, String> headers, String body) {
+    return new WireResponse(status, JSON_UTF8, headers, body);
   }
 
   /** OpenAI's error envelope, pretty-printed with two spaces as captured bodies are. */

@@ -14,7 +14,8 @@ import reactor.util.Loggers;
 
 /**
  * A fake LLM provider over real HTTP. Embedded: {@code ProviderSimulator.start(SimulatorConfig.defaults())}
- * in a test, then point the provider base URL at {@link #openAiBaseUrl()}. Standalone: {@link #main}.
+ * in a test, then point the provider base URLs at {@link #openAiBaseUrl()}, {@link #anthropicBaseUrl()} and
+ * {@link #geminiBaseUrl()}. Standalone: {@link #main}.
  * Scenarios are chosen per call by reserved model names; see the module's README.md.
  */
 public final class ProviderSimulator implements AutoCloseable {
@@ -42,7 +43,11 @@ public final class ProviderSimulator implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Clock clock = Clock.systemUTC();
     Ledger ledger = new Ledger(clock);
-    OpenAiHandler openAi = new OpenAiHandler(ledger, new Scenarios(config, ledger), clock);
+    Scenarios scenarios = new Scenarios(config, ledger);
+    Responder responder = new Responder(ledger);
+    OpenAiHandler openAi = new OpenAiHandler(responder, scenarios, clock);
+    AnthropicHandler anthropic = new AnthropicHandler(responder, scenarios, clock);
+    GeminiHandler gemini = new GeminiHandler(responder, scenarios);
     LedgerEndpoint sim = new LedgerEndpoint(ledger);
     // Own event loops, so a simulator under benchmark load does not compete with the gateway's or worker's
     // loops in the same JVM, and close() leaves no threads behind.
@@ -58,6 +63,8 @@ public final class ProviderSimulator implements AutoCloseable {
           .channelGroup(connections)
           .route(routes -> routes
               .post(OpenAiHandler.PATH, openAi::chatCompletions)
+              .post(AnthropicHandler.PATH, anthropic::messages)
+              .route(GeminiHandler::matches, gemini::generateContent)
               .get(LedgerEndpoint.LEDGER, sim::list)
               .delete(LedgerEndpoint.LEDGER, sim::clear)
               .get(LedgerEndpoint.HEALTH, sim::health))
@@ -81,6 +88,23 @@ public final class ProviderSimulator implements AutoCloseable {
   /** What {@code OPENAI_BASE_URL} is set to: {@code baseUrl() + "/v1"}. */
   public String openAiBaseUrl() {
     return baseUrl() + "/v1";
+  }
+
+  /**
+   * What {@code ANTHROPIC_BASE_URL} is set to: {@link #baseUrl()} itself, without {@code /v1}, as
+   * {@code https://api.anthropic.com} is; clients post to {@code {base}/v1/messages}.
+   */
+  public String anthropicBaseUrl() {
+    return baseUrl();
+  }
+
+  /**
+   * What {@code GEMINI_BASE_URL} is set to: {@code baseUrl() + "/v1beta"}, as
+   * {@code https://generativelanguage.googleapis.com/v1beta} is; clients post to
+   * {@code {base}/models/{model}:generateContent} and {@code {base}/models/{model}:streamGenerateContent?alt=sse}.
+   */
+  public String geminiBaseUrl() {
+    return baseUrl() + "/v1beta";
   }
 
   public Ledger ledger() {

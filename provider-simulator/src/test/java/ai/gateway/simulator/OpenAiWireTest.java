@@ -3,7 +3,6 @@ package ai.gateway.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.gateway.simulator.OpenAiWire.Chunks;
-import ai.gateway.simulator.OpenAiWire.ErrorResponse;
 import ai.gateway.simulator.Scenario.Failure;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +24,7 @@ class OpenAiWireTest {
   @ParameterizedTest
   @EnumSource(Failure.class)
   void shouldRenderEveryFailureInOpenAisErrorEnvelope(Failure failure) {
-    ErrorResponse error = OpenAiWire.error(failure, "gpt-4o-mini", "sim-1");
+    WireResponse error = OpenAiWire.error(failure, "gpt-4o-mini", "sim-1");
 
     JsonNode body = Json.MAPPER.readTree(error.body()).path("error");
     assertThat(body.propertyNames()).containsExactly("message", "type", "param", "code");
@@ -35,8 +34,8 @@ class OpenAiWireTest {
 
   @Test
   void shouldTellRateLimitsFromQuotaByCodeNotStatus() {
-    ErrorResponse rateLimit = OpenAiWire.error(Failure.RATE_LIMITED, "m", "sim-1");
-    ErrorResponse quota = OpenAiWire.error(Failure.INSUFFICIENT_QUOTA, "m", "sim-1");
+    WireResponse rateLimit = OpenAiWire.error(Failure.RATE_LIMITED, "m", "sim-1");
+    WireResponse quota = OpenAiWire.error(Failure.INSUFFICIENT_QUOTA, "m", "sim-1");
 
     assertThat(rateLimit.status()).isEqualTo(quota.status()).isEqualTo(429);
     assertThat(rateLimit.headers()).containsEntry("retry-after", "1");

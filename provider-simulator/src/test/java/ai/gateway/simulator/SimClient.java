@@ -34,6 +34,11 @@ final class SimClient implements AutoCloseable {
           .filter(chunk -> !chunk.at("/choices/0/delta/content").asString("").isEmpty()).toList();
     }
 
+    /** The SSE events with their {@code event:} names, whatever the line ends (Gemini uses CRLF). */
+    List<SseEvent> sse() {
+      return SseSplitter.parse(body);
+    }
+
     String streamedText() {
       StringBuilder text = new StringBuilder();
       contentChunks().forEach(chunk -> text.append(chunk.at("/choices/0/delta/content").stringValue()));
@@ -76,8 +81,13 @@ final class SimClient implements AutoCloseable {
 
   /** The SSE {@code data:} payloads as they arrive; cancelling closes the connection. */
   Flux<String> events(String json, Map<String, String> headers) {
+    return events("/v1/chat/completions", json, headers);
+  }
+
+  /** The SSE {@code data:} payloads of any endpoint as they arrive; cancelling closes the connection. */
+  Flux<String> events(String path, String json, Map<String, String> headers) {
     return http.headers(h -> headers.forEach(h::set))
-        .post().uri("/v1/chat/completions")
+        .post().uri(path)
         .send(ByteBufFlux.fromString(Mono.just(json)))
         .response((response, content) -> Flux.defer(() -> {
           SseSplitter splitter = new SseSplitter();
@@ -104,7 +114,18 @@ final class SimClient implements AutoCloseable {
     connections.disposeLater().block(Duration.ofSeconds(5));
   }
 
-  /** Cuts a text stream into SSE events at blank lines, across network-buffer boundaries. */
+  /** One SSE event: its {@code event:} name (null if none) and its {@code data:}. */
+  record SseEvent(@Nullable String event, String data) {
+
+    JsonNode json() {
+      return Json.MAPPER.readTree(data);
+    }
+  }
+
+  /**
+   * Cuts a text stream into SSE events at blank lines, across network-buffer boundaries. CRLF counts as a line
+   * end (Gemini's framing); a lone CR at the end of a buffer waits for the next one.
+   */
   static final class SseSplitter {
 
     private final StringBuilder pending = new StringBuilder();
@@ -113,17 +134,35 @@ final class SimClient implements AutoCloseable {
       return new SseSplitter().feed(body);
     }
 
+    static List<SseEvent> parse(String body) {
+      return new SseSplitter().feedEvents(body);
+    }
+
     List<String> feed(String text) {
+      return feedEvents(text).stream().map(SseEvent::data).toList();
+    }
+
+    List<SseEvent> feedEvents(String text) {
       pending.append(text);
-      List<String> events = new ArrayList<>();
+      String normalized = pending.toString().replace("\r\n", "\n");
+      pending.setLength(0);
+      pending.append(normalized);
+      List<SseEvent> events = new ArrayList<>();
       int end;
       while ((end = pending.indexOf("\n\n")) >= 0) {
-        String event = pending.substring(0, end);
+        String block = pending.substring(0, end);
         pending.delete(0, end + 2);
-        for (String line : event.split("\n")) {
-          if (line.startsWith("data: ")) {
-            events.add(line.substring("data: ".length()));
+        String name = null;
+        List<String> data = new ArrayList<>();
+        for (String line : block.split("\n")) {
+          if (line.startsWith("event: ")) {
+            name = line.substring("event: ".length());
+          } else if (line.startsWith("data: ")) {
+            data.add(line.substring("data: ".length()));
           }
+        }
+        if (!data.isEmpty()) {
+          events.add(new SseEvent(name, String.join("\n", data)));
         }
       }
       return events;
