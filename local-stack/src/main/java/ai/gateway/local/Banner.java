@@ -6,7 +6,7 @@ final class Banner {
   private Banner() {
   }
 
-  static String ready(LocalStack stack, boolean realOpenAiKey) {
+  static String ready(LocalStack stack, String providers) {
     String gateway = stack.gatewayUrl();
     return """
 
@@ -18,7 +18,7 @@ final class Banner {
           provider simulator  %s   (ledger: %s/_sim/ledger)
           Kafka (KRaft)       %s
           PostgreSQL          %s   (user postgres, password postgres)
-          OpenAI              %s
+          providers           %s
           logs                %s
 
         A non-streamed call:
@@ -39,7 +39,7 @@ final class Banner {
         stack.simulator().baseUrl(), stack.simulator().baseUrl(),
         stack.bootstrapServers(),
         stack.postgres().jdbcUrl(),
-        realOpenAiKey ? "the real API (OPENAI_API_KEY is set)" : "the simulator (no OPENAI_API_KEY set)",
+        providers,
         stack.service(Service.GATEWAY).log().getParent(),
         gateway, gateway, gateway);
   }

@@ -176,10 +176,11 @@ public final class LocalStack implements AutoCloseable {
     env.put("SPRING_FLYWAY_USER", Postgres.USER);
     env.put("SPRING_FLYWAY_PASSWORD", Postgres.PASSWORD);
     env.put("TOPICS_PARTITIONS", Integer.toString(options.partitions()));
-    if (service == Service.WORKER && isBlank(env.get("OPENAI_API_KEY"))) {
-      // No real key: OpenAI is the simulator. With a real key and no OPENAI_BASE_URL, the real API is used.
-      env.put("OPENAI_API_KEY", "sk-local-simulator");
-      env.put("OPENAI_BASE_URL", simulator.openAiBaseUrl());
+    if (service == Service.WORKER) {
+      // A provider without a real key is the simulator. With a real key and no base URL, the real API is used.
+      simulateUnlessKeyed(env, "OPENAI", simulator.openAiBaseUrl());
+      simulateUnlessKeyed(env, "ANTHROPIC", simulator.anthropicBaseUrl());
+      simulateUnlessKeyed(env, "GEMINI", simulator.geminiBaseUrl());
     }
     overrides.getOrDefault(service, Map.of()).forEach((name, value) -> {
       if (value.isEmpty()) {
@@ -189,6 +190,16 @@ public final class LocalStack implements AutoCloseable {
       }
     });
     return env;
+  }
+
+  private static void simulateUnlessKeyed(Map<String, String> env, String provider, String simulatorUrl) {
+    if (isBlank(env.get(provider + "_API_KEY"))) {
+      // Without a key, a base URL of the user's own (Ollama, vLLM) is kept and given a placeholder key.
+      env.put(provider + "_API_KEY", "sk-local-simulator");
+      if (isBlank(env.get(provider + "_BASE_URL"))) {
+        env.put(provider + "_BASE_URL", simulatorUrl);
+      }
+    }
   }
 
   private static boolean isBlank(@Nullable String value) {
@@ -298,7 +309,10 @@ public final class LocalStack implements AutoCloseable {
       System.out.println("Stopped.");
       stopped.countDown();
     }, "local-stack-shutdown"));
-    System.out.println(Banner.ready(stack, !isBlank(env.get("OPENAI_API_KEY"))));
+    String providers = Stream.of("OPENAI", "ANTHROPIC", "GEMINI")
+        .map(name -> name.toLowerCase(java.util.Locale.ROOT) + (isBlank(env.get(name + "_API_KEY")) ? " (simulated)" : " (real API)"))
+        .collect(java.util.stream.Collectors.joining(", "));
+    System.out.println(Banner.ready(stack, providers));
     stopped.await();
   }
 
