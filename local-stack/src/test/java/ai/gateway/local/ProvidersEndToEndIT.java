@@ -38,7 +38,8 @@ class ProvidersEndToEndIT {
       assertThat(answer.at("/providers/0/defaultModel").asString()).isEqualTo("gpt-4o-mini");
     });
 
-    stack.restart(Service.WORKER, Map.of("OPENAI_API_KEY", "", "OPENAI_BASE_URL", ""));
+    stack.restart(Service.WORKER, Map.of("OPENAI_API_KEY", "", "OPENAI_BASE_URL", "",
+        "ANTHROPIC_API_KEY", "", "ANTHROPIC_BASE_URL", "", "GEMINI_API_KEY", "", "GEMINI_BASE_URL", ""));
 
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
       JsonNode answer = providers();
