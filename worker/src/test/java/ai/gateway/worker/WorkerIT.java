@@ -45,6 +45,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -81,6 +83,10 @@ class WorkerIT {
     registry.add("spring.kafka.bootstrap-servers", BROKER::getBrokersAsString);
     registry.add("worker.providers.openai.base-url", SIMULATOR::openAiBaseUrl);
     registry.add("worker.providers.openai.api-key", () -> "sk-worker-it");
+    registry.add("worker.providers.anthropic.base-url", SIMULATOR::anthropicBaseUrl);
+    registry.add("worker.providers.anthropic.api-key", () -> "sk-ant-worker-it");
+    registry.add("worker.providers.gemini.base-url", SIMULATOR::geminiBaseUrl);
+    registry.add("worker.providers.gemini.api-key", () -> "sk-gemini-worker-it");
     registry.add("worker.group-id", () -> GROUP);
     registry.add("topics.partitions", () -> 3);
   }
@@ -168,8 +174,35 @@ class WorkerIT {
             .isGreaterThan(published.offset()));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"anthropic", "gemini"})
+  void shouldStreamAnthropicAndGeminiAnswersWithExactUsage(String provider) throws Exception {
+    // given
+    GenerationJob job = job().setProvider(provider).build();
+
+    // when
+    publish(job);
+
+    // then
+    GenerationEvent done = awaitTerminal(job);
+    LedgerEntry call = singleCall(job);
+    assertThat(call.provider()).isEqualTo(provider);
+    assertThat(done.getType()).isEqualTo(GenerationEventType.DONE);
+    assertThat(done.getProvider()).isEqualTo(provider);
+    assertThat(done.getModel()).isEqualTo(provider.equals("anthropic") ? "claude-sonnet-4-6" : "gemini-3.5-flash");
+    assertThat(replies(job).stream().filter(event -> event.getType() == GenerationEventType.CHUNK)
+        .map(GenerationEvent::getContent).collect(Collectors.joining())).isEqualTo(call.content()).isNotEmpty();
+    assertThat(done.getUsage().getPromptTokens()).isEqualTo(call.promptTokens());
+    assertThat(done.getUsage().getCompletionTokens()).isEqualTo(call.completionTokens());
+    assertThat(done.getUsage().getEstimated()).isFalse();
+    assertThat(done.getCostMicroUsd()).isPositive();
+    UsageEvent usage = awaitUsage(job);
+    assertThat(usage.getProvider()).isEqualTo(provider);
+    assertThat(usage.getPriceKnown()).isTrue();
+  }
+
   @Test
-  void shouldReportAProviderFailureAsErrorFailedAndAUsageEvent() throws Exception {
+  void shouldRetryAProviderFailureThenReportErrorFailedAndAUsageEventPerCall() throws Exception {
     // given
     GenerationJob job = job().setModel("sim-error-500").build();
 
@@ -185,10 +218,15 @@ class WorkerIT {
     assertThat(error.getError().getProvider()).isEqualTo("openai");
     assertThat(error.getError().getMessage()).doesNotContain("127.0.0.1", "sk-", "Hello");
     assertThat(awaitStatuses(job, 2)).extracting(JobStatus::getState).containsExactly(JobState.RUNNING, JobState.FAILED);
-    UsageEvent usage = awaitUsage(job);
-    assertThat(usage.getOutcome()).isEqualTo(UsageOutcome.FAILED);
-    assertThat(usage.getErrorCode()).isEqualTo(ErrorCode.PROVIDER_ERROR);
-    assertThat(usage.getEstimated()).isTrue();
+    // max-attempts (3) calls, each with its own usage event
+    assertThat(SIMULATOR.ledger().byClientRequestId(job.getJobId())).hasSize(3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> usages(job).size() == 3);
+    assertThat(usages(job)).extracting(UsageEvent::getProviderAttempt).containsExactlyInAnyOrder(1, 2, 3);
+    assertThat(usages(job)).allSatisfy(usage -> {
+      assertThat(usage.getOutcome()).isEqualTo(UsageOutcome.FAILED);
+      assertThat(usage.getErrorCode()).isEqualTo(ErrorCode.PROVIDER_ERROR);
+      assertThat(usage.getEstimated()).isTrue();
+    });
   }
 
   @Test
@@ -241,7 +279,7 @@ class WorkerIT {
   @Test
   void shouldFailAJobForAProviderThisWorkerDoesNotHaveWithoutCallingAny() throws Exception {
     // given
-    GenerationJob job = job().setProvider("gemini").build();
+    GenerationJob job = job().setProvider("mistral").build();
 
     // when
     publish(job);
@@ -273,10 +311,13 @@ class WorkerIT {
           ProviderCapabilities.class, identity.id());
       assertThat(announced).isNotEmpty();
       ProviderCapabilities latest = announced.get(announced.size() - 1);
-      assertThat(latest.getProviders()).extracting(ProviderInfo::getName, ProviderInfo::getDefaultModel)
-          .containsExactly(org.assertj.core.groups.Tuple.tuple("openai", "gpt-4o-mini"));
+      assertThat(latest.getProviders()).extracting(ProviderInfo::getName, ProviderInfo::getDefaultModel,
+              ProviderInfo::getCircuitOpen)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("openai", "gpt-4o-mini", false),
+              org.assertj.core.groups.Tuple.tuple("anthropic", "claude-sonnet-4-6", false),
+              org.assertj.core.groups.Tuple.tuple("gemini", "gemini-3.5-flash", false));
       assertThat(latest.getTtlMs()).isEqualTo(3000);
-      assertThat(latest.toString()).doesNotContain("sk-worker-it");
+      assertThat(latest.toString()).doesNotContain("sk-worker-it", "sk-ant-worker-it", "sk-gemini-worker-it");
     });
   }
 
@@ -296,6 +337,9 @@ class WorkerIT {
             "--topics.partitions=12")) {
       await().atMost(Duration.ofSeconds(10)).until(() -> !recorder.values(Topics.PROVIDERS.defaultName(),
           ProviderCapabilities.class, "worker-second").isEmpty());
+      // and the group has settled with both members holding partitions: a job taken by one member and moved to
+      // the other by a rebalance while it runs is redelivered (at-least-once intake), which this test is not about
+      await().atMost(Duration.ofSeconds(20)).until(WorkerIT::groupSettledWithTwoMembers);
 
       // when
       List<GenerationJob> jobs = java.util.stream.IntStream.range(0, 6)
@@ -332,7 +376,8 @@ class WorkerIT {
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("\"UP\"");
     assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.body()).contains("worker_jobs_running", "worker_jobs_in_flight").doesNotContain("sk-worker-it");
+    assertThat(metrics.body()).contains("worker_jobs_running", "worker_jobs_in_flight")
+        .doesNotContain("sk-worker-it", "sk-ant-worker-it", "sk-gemini-worker-it");
   }
 
   private static GenerationJob.Builder job() {
@@ -415,6 +460,15 @@ class WorkerIT {
           .filter(topic -> topic.name().startsWith("ai."))
           .collect(Collectors.toMap(org.apache.kafka.clients.admin.TopicDescription::name,
               topic -> topic.partitions().size()));
+    }
+  }
+
+  private static boolean groupSettledWithTwoMembers() throws Exception {
+    try (AdminClient admin = admin()) {
+      org.apache.kafka.clients.admin.ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP))
+          .describedGroups().get(GROUP).get();
+      return group.groupState() == org.apache.kafka.common.GroupState.STABLE && group.members().size() == 2
+          && group.members().stream().allMatch(member -> !member.assignment().topicPartitions().isEmpty());
     }
   }
 

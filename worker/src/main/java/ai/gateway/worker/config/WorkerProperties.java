@@ -1,6 +1,7 @@
 package ai.gateway.worker.config;
 
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -21,6 +22,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     redelivery
  * @param cancelMemory how long a CANCEL for a job this worker does not run is remembered, for a job that
  *     arrives after its cancel
+ * @param fallbackOrder provider names in the order tried when a job names no provider; configured
+ *     providers not listed come after, by name
  */
 @ConfigurationProperties(prefix = "worker")
 public record WorkerProperties(
@@ -33,7 +36,11 @@ public record WorkerProperties(
     @DefaultValue("200ms") Duration pollTimeout,
     @DefaultValue("60s") Duration capabilitiesTtl,
     @DefaultValue("10s") Duration shutdownGrace,
-    @DefaultValue("10m") Duration cancelMemory) {
+    @DefaultValue("10m") Duration cancelMemory,
+    @DefaultValue({"openai", "anthropic", "gemini"}) List<String> fallbackOrder) {
+
+  /** The design's order. */
+  public static final List<String> DEFAULT_FALLBACK_ORDER = List.of("openai", "anthropic", "gemini");
 
   public WorkerProperties {
     if (groupId.isBlank()) {
@@ -50,5 +57,6 @@ public record WorkerProperties(
     if (shutdownGrace.isNegative() || cancelMemory.isNegative()) {
       throw new IllegalArgumentException("worker.shutdown-grace and worker.cancel-memory must not be negative");
     }
+    fallbackOrder = List.copyOf(fallbackOrder);
   }
 }

@@ -5,6 +5,7 @@ import ai.gateway.schemas.v1.ProviderInfo;
 import ai.gateway.worker.config.WorkerIdentity;
 import ai.gateway.worker.config.WorkerProperties;
 import ai.gateway.worker.provider.ProviderRegistry;
+import ai.gateway.worker.resilience.ProviderCircuits;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -18,8 +19,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Announces what this worker can serve on the compacted {@code ai.providers}: the configured providers with
- * their default models, in fallback order, never a key. Republished every third of the ttl so readers can
- * drop a worker that died without a word; a graceful stop writes the tombstone.
+ * their default models, allowlists and whether their circuit is open, in fallback order, never a key.
+ * Republished every third of the ttl so readers can drop a worker that died without a word, and at once
+ * when a circuit changes state; a graceful stop writes the tombstone.
  */
 @Component
 final class CapabilitiesPublisher implements SmartLifecycle {
@@ -28,15 +30,18 @@ final class CapabilitiesPublisher implements SmartLifecycle {
 
   private final WorkerPublisher publisher;
   private final ProviderRegistry providers;
+  private final ProviderCircuits circuits;
   private final String workerId;
   private final long ttlMs;
   private final Clock clock;
-  private @Nullable ScheduledExecutorService schedule;
+  private volatile @Nullable ScheduledExecutorService schedule;
+  private boolean listening;
 
-  CapabilitiesPublisher(WorkerPublisher publisher, ProviderRegistry providers, WorkerIdentity identity,
-      WorkerProperties worker, Clock clock) {
+  CapabilitiesPublisher(WorkerPublisher publisher, ProviderRegistry providers, ProviderCircuits circuits,
+      WorkerIdentity identity, WorkerProperties worker, Clock clock) {
     this.publisher = publisher;
     this.providers = providers;
+    this.circuits = circuits;
     this.workerId = identity.id();
     this.ttlMs = worker.capabilitiesTtl().toMillis();
     this.clock = clock;
@@ -47,6 +52,8 @@ final class CapabilitiesPublisher implements SmartLifecycle {
         .map(adapter -> ProviderInfo.newBuilder()
             .setName(adapter.id().wireName())
             .setDefaultModel(adapter.defaultModel())
+            .setAllowedModels(adapter.allowedModels())
+            .setCircuitOpen(circuits.isOpen(adapter.id()))
             .build())
         .toList();
     return ProviderCapabilities.newBuilder()
@@ -69,6 +76,12 @@ final class CapabilitiesPublisher implements SmartLifecycle {
     });
     executor.scheduleAtFixedRate(this::announce, 0, Math.max(1, ttlMs / 3), TimeUnit.MILLISECONDS);
     schedule = executor;
+    if (!listening) {
+      listening = true;
+      // readers route around an open circuit: tell them now, not at the next round; off the caller's thread,
+      // which may be an event loop
+      circuits.onStateChange(this::announceSoon);
+    }
     log.info("worker {} serves {}", workerId, providers.inFallbackOrder().stream().map(a -> a.id().wireName()).toList());
   }
 
@@ -95,6 +108,18 @@ final class CapabilitiesPublisher implements SmartLifecycle {
   @Override
   public int getPhase() {
     return DEFAULT_PHASE - 100;
+  }
+
+  /** Not synchronized: it may run on an event loop, and stop() holds the lock while it waits. */
+  private void announceSoon() {
+    ScheduledExecutorService executor = schedule;
+    if (executor != null) {
+      try {
+        executor.execute(this::announce);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // stopping: the tombstone follows
+      }
+    }
   }
 
   private void announce() {

@@ -1,6 +1,7 @@
 package ai.gateway.worker.job;
 
 import ai.gateway.schemas.v1.ErrorCode;
+import ai.gateway.worker.provider.FailureClass;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +26,16 @@ final class JobMetrics {
         .description("job attempts ended, by provider and error code (none: succeeded)")
         .tag("provider", provider == null ? "none" : provider)
         .tag("code", code == null ? "none" : code.name())
+        .register(registry)
+        .increment();
+  }
+
+  /** A provider call failed before any text went out and another call follows. */
+  void retried(String provider, FailureClass failure) {
+    Counter.builder("worker.provider.calls.retried")
+        .description("provider calls that failed and were followed by another call, by provider and failure class")
+        .tag("provider", provider)
+        .tag("failure", failure.name())
         .register(registry)
         .increment();
   }

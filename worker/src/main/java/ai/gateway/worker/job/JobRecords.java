@@ -83,7 +83,7 @@ final class JobRecords {
         .setUserId(job.getUserId())
         .setJobId(job.getJobId())
         .setDelivery(job.getDelivery())
-        .setProviderAttempt(1)
+        .setProviderAttempt(call.providerAttempt())
         .setProvider(call.provider())
         .setModel(reportedModel != null ? reportedModel : call.model())
         .setPromptTokens(usage.getPromptTokens())
@@ -125,7 +125,10 @@ final class JobRecords {
   record Answer(String content, String provider, String model, String finishReason, Usage usage, long costMicroUsd) {
   }
 
-  /** One provider call: {@code eventId} is made before the call, so a replayed event is recognizably the same. */
-  record ProviderCall(String eventId, String provider, String model) {
+  /**
+   * One provider call: {@code eventId} is made before the call, so a replayed event is recognizably the same;
+   * {@code providerAttempt} counts the calls of one job attempt (retries and fallbacks) from 1.
+   */
+  record ProviderCall(String eventId, String provider, String model, int providerAttempt) {
   }
 }

@@ -11,34 +11,35 @@ import ai.gateway.worker.provider.Finished;
 import ai.gateway.worker.provider.ProviderAdapter;
 import ai.gateway.worker.provider.ProviderEvent;
 import ai.gateway.worker.provider.ProviderException;
-import ai.gateway.worker.provider.ProviderId;
 import ai.gateway.worker.provider.ProviderRequest;
 import ai.gateway.worker.provider.TextDelta;
 import ai.gateway.worker.provider.UsageReport;
+import ai.gateway.worker.resilience.CallListener;
+import ai.gateway.worker.resilience.CallPlan;
+import ai.gateway.worker.resilience.ProviderFailure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
  * One attempt of one job: RUNNING, then the provider's deltas as CHUNKs, then exactly one DONE or ERROR,
- * one usage event if a provider call was made, and the terminal status.
+ * one usage event per provider call (retries and fallbacks included, see {@link CallListener}), and the
+ * terminal status. Which provider, and whether a failed call is repeated, is {@code ProviderCalls}'s decision.
  *
  * <p>Three things can end an attempt and race: the provider stream (on an event loop), the deadline (on a
  * timer) and a CANCEL (on the control listener's thread). The loser's provider subscription is disposed,
  * which closes the HTTP stream. State changes and publishing happen under this object's lock, so once the
  * terminal event is issued no chunk can follow it, and records are handed to the publisher in order.
  */
-final class JobRun {
+final class JobRun implements CallListener {
 
   private static final Logger log = LoggerFactory.getLogger(JobRun.class);
 
@@ -60,6 +61,7 @@ final class JobRun {
   private @Nullable UsageReport reportedUsage;
   private @Nullable Finished finished;
   private @Nullable ProviderCall call;
+  private @Nullable String lastProvider;
   private boolean ended;
 
   // a counter, not a list of futures: a 100,000-token answer must not hold 100,000 of them
@@ -105,45 +107,64 @@ final class JobRun {
   }
 
   private Mono<Ending> attempt() {
-    Optional<ProviderId> requested = Optional.empty();
-    String asked = job.getProvider();
-    if (asked != null && !asked.isBlank()) {
-      requested = ProviderId.fromWireName(asked);
-      if (requested.isEmpty()) {
-        return Mono.just(notConfigured(asked));
-      }
-    }
-    Optional<ProviderAdapter> adapter = context.providers().select(requested);
-    if (adapter.isEmpty()) {
-      return Mono.just(notConfigured(requested.map(ProviderId::wireName).orElse(null)));
-    }
-    String provider = adapter.get().id().wireName();
-    Duration remaining = Duration.between(context.clock().instant(), deadline());
-    if (remaining.isNegative() || remaining.isZero()) {
-      return Mono.just(new Ending(error(ErrorCode.TIMEOUT, "the job's deadline passed before it started", true,
-          provider, null)));
-    }
-    ProviderRequest request = request(adapter.get());
-    Mono<Ending> providerCall = Flux.defer(() -> {
-          synchronized (this) {
-            // the usage event's id exists before the call, so a replayed event is recognizably the same
-            call = new ProviderCall(UUID.randomUUID().toString(), provider, request.model());
-          }
-          return adapter.get().stream(request);
-        })
+    Instant deadline = deadline();
+    Duration remaining = Duration.between(context.clock().instant(), deadline);
+    Mono<Ending> providerCalls = context.calls()
+        .stream(new CallPlan(job.getProvider(), job.getModel(), deadline), this)
         .doOnNext(this::onEvent)
-        .then(Mono.fromCallable(this::success))
-        .timeout(remaining, Mono.fromSupplier(() -> new Ending(error(ErrorCode.TIMEOUT,
-            "the job's deadline passed before the provider finished", true, provider, null))))
-        .onErrorResume(e -> Mono.just(failure(e, provider)));
+        .then(Mono.fromCallable(this::success));
+    if (!remaining.isNegative() && !remaining.isZero()) {
+      // the whole attempt, retries and their waits included, ends at the deadline
+      providerCalls = providerCalls.timeout(remaining, Mono.fromSupplier(() -> new Ending(error(ErrorCode.TIMEOUT,
+          "the job's deadline passed before the provider finished", true, providerName(), null))));
+    }
+    providerCalls = providerCalls.onErrorResume(e -> Mono.just(failure(e)));
     // the cancel signal first: a job cancelled before it started never reaches the provider
-    return Mono.firstWithSignal(cancelled.asMono(), providerCall);
+    return Mono.firstWithSignal(cancelled.asMono(), providerCalls);
+  }
+
+  /** A provider call is about to be made: its usage event's id is made now, before the call. */
+  @Override
+  public synchronized ProviderRequest starting(ProviderAdapter adapter, int providerAttempt) {
+    ProviderRequest request = request(adapter);
+    call = new ProviderCall(UUID.randomUUID().toString(), adapter.id().wireName(), request.model(), providerAttempt);
+    lastProvider = adapter.id().wireName();
+    return request;
+  }
+
+  @Override
+  public synchronized boolean answerStarted() {
+    return seq > 0;
+  }
+
+  /** A call failed before any text went out and another follows: its usage event goes out now. */
+  @Override
+  public synchronized void retrying(ProviderAdapter adapter, int providerAttempt, ProviderException failure) {
+    ProviderCall made = call;
+    if (ended || made == null) {
+      return; // the attempt already ended (cancel, deadline) and accounted for this call
+    }
+    ErrorInfo error = error(failure.failureClass().code(), failure.getMessage(), failure.failureClass().retryable(),
+        made.provider(), failure.retryAfter() == null ? null : failure.retryAfter().toMillis());
+    Usage usage = usage(made);
+    String reportedModel = finished == null ? null : finished.model();
+    PriceTable.Cost cost = context.prices().cost(made.model(), reportedModel, usage.getPromptTokens(),
+        usage.getCompletionTokens());
+    publish(context.publisher().usage(records.usage(made, reportedModel, usage, cost, UsageOutcome.FAILED, error,
+        context.clock().instant())));
+    context.metrics().retried(made.provider(), failure.failureClass());
+    call = null;
+    reportedUsage = null;
+    finished = null;
   }
 
   private ProviderRequest request(ProviderAdapter adapter) {
     String model = job.getModel() == null || job.getModel().isBlank() ? adapter.defaultModel() : job.getModel();
-    return new ProviderRequest(model, job.getPrompt(), job.getSystemPrompt(), job.getMaxTokens(),
-        job.getTemperature(), job.getJobId());
+    // the gateway always fills both; other producers may leave them out
+    int maxTokens = job.getMaxTokens() > 0 ? job.getMaxTokens() : adapter.defaultMaxTokens();
+    double temperature = Double.isFinite(job.getTemperature()) && job.getTemperature() >= 0
+        ? job.getTemperature() : adapter.defaultTemperature();
+    return new ProviderRequest(model, job.getPrompt(), job.getSystemPrompt(), maxTokens, temperature, job.getJobId());
   }
 
   /** The job's deadline, brought forward by its per-attempt timeout if it has one. */
@@ -180,24 +201,20 @@ final class JobRun {
     return Ending.SUCCESS;
   }
 
-  private Ending failure(Throwable error, String provider) {
-    if (error instanceof ProviderException failure) {
+  private Ending failure(Throwable error) {
+    if (error instanceof ProviderFailure failure) {
       Long retryAfterMs = failure.retryAfter() == null ? null : failure.retryAfter().toMillis();
-      log.warn("job {} attempt {}: {} from {}: {}", jobId(), job.getDelivery(), failure.failureClass(), provider,
+      log.warn("job {} attempt {}: {} from {}: {}", jobId(), job.getDelivery(),
+          failure.failureClass() != null ? failure.failureClass() : failure.code(), failure.provider(),
           failure.getMessage());
-      if (failure.getCause() != null) {
-        log.debug("job {}: cause", jobId(), failure.getCause());
+      if (failure.getCause() != null && failure.getCause().getCause() != null) {
+        log.debug("job {}: cause", jobId(), failure.getCause().getCause());
       }
-      return new Ending(error(failure.failureClass().code(), failure.getMessage(), failure.failureClass().retryable(),
-          provider, retryAfterMs));
+      return new Ending(error(failure.code(), failure.getMessage(), failure.retryable(), failure.provider(),
+          retryAfterMs));
     }
-    log.error("job {}: unexpected failure of the {} call", jobId(), provider, error);
-    return new Ending(error(ErrorCode.PROVIDER_ERROR, "the provider call failed", true, provider, null));
-  }
-
-  private Ending notConfigured(@Nullable String provider) {
-    String what = provider == null ? "no provider is configured" : "provider " + provider + " is not configured";
-    return new Ending(error(ErrorCode.PROVIDER_NOT_CONFIGURED, what + " on this worker", false, provider, null));
+    log.error("job {}: unexpected failure of the provider call", jobId(), error);
+    return new Ending(error(ErrorCode.PROVIDER_ERROR, "the provider call failed", true, providerName(), null));
   }
 
   /** Publishes the end of the attempt, once. */
@@ -253,7 +270,6 @@ final class JobRun {
     switch (error.getCode()) {
       case CANCELLED -> log.debug("job {} attempt {}: {}", jobId(), job.getDelivery(), error.getMessage());
       case TIMEOUT -> log.info("job {} attempt {}: {}", jobId(), job.getDelivery(), error.getMessage());
-      case PROVIDER_NOT_CONFIGURED -> log.warn("job {} attempt {}: {}", jobId(), job.getDelivery(), error.getMessage());
       default -> {
         // provider failures were logged where they were classified
       }
@@ -273,13 +289,18 @@ final class JobRun {
     context.metrics().ended(error.getProvider(), error.getCode());
   }
 
-  /** Exact if the provider reported usage, else the design's estimate (prompt sent, text received). */
+  /**
+   * Exact if the provider reported usage, else the design's estimate (prompt sent, text received). A
+   * partial report (only the prompt's count, from a stream cut short) keeps its prompt count and estimates
+   * the rest; the whole is then marked estimated.
+   */
   private Usage usage(ProviderCall made) {
     UsageReport reported = reportedUsage;
-    if (reported != null) {
+    if (reported != null && !reported.partial()) {
       return new Usage(reported.promptTokens(), reported.completionTokens(), reported.totalTokens(), false);
     }
-    long prompt = UsageEstimate.promptTokens(job.getPrompt(), job.getSystemPrompt());
+    long prompt = reported != null ? reported.promptTokens()
+        : UsageEstimate.promptTokens(job.getPrompt(), job.getSystemPrompt());
     long completion = UsageEstimate.completionTokens(content);
     return new Usage(prompt, completion, prompt + completion, true);
   }
@@ -292,8 +313,12 @@ final class JobRun {
     };
   }
 
+  /** The provider of the call in progress or the last one; before any call, the one the job named. */
   private synchronized @Nullable String providerName() {
-    return call == null ? null : call.provider();
+    if (call != null) {
+      return call.provider();
+    }
+    return lastProvider != null ? lastProvider : job.getProvider();
   }
 
   private void publish(CompletableFuture<Void> send) {

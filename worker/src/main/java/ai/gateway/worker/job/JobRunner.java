@@ -3,7 +3,7 @@ package ai.gateway.worker.job;
 import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.worker.config.WorkerIdentity;
 import ai.gateway.worker.config.WorkerProperties;
-import ai.gateway.worker.provider.ProviderRegistry;
+import ai.gateway.worker.resilience.ProviderCalls;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Clock;
 import java.util.List;
@@ -25,9 +25,9 @@ final class JobRunner {
   /** Usually one run per job id; two when a job was redelivered while its first attempt still runs here. */
   private final ConcurrentHashMap<String, List<JobRun>> running = new ConcurrentHashMap<>();
 
-  JobRunner(ProviderRegistry providers, WorkerPublisher publisher, PriceTable prices, ErrorReporting reporting,
+  JobRunner(ProviderCalls calls, WorkerPublisher publisher, PriceTable prices, ErrorReporting reporting,
       JobMetrics metrics, WorkerIdentity identity, WorkerProperties worker, Clock clock) {
-    this.context = new JobContext(identity.id(), worker.leaseDuration(), providers, publisher, prices, reporting,
+    this.context = new JobContext(identity.id(), worker.leaseDuration(), calls, publisher, prices, reporting,
         metrics, clock);
     this.recentCancels = new RecentCancels(worker.cancelMemory(), clock);
     Gauge.builder("worker.jobs.running", running, map -> map.values().stream().mapToInt(List::size).sum())

@@ -15,12 +15,13 @@ import org.springframework.stereotype.Component;
  * the cost is {@code round(promptTokens × input + completionTokens × output)}, rounded half-up once.
  *
  * <p>The model is matched as the provider reported it, then with its date suffix stripped (OpenAI reports
- * {@code gpt-4o-mini-2024-07-18} for {@code gpt-4o-mini}), then as requested.
+ * {@code gpt-4o-mini-2024-07-18} for {@code gpt-4o-mini}, Anthropic {@code claude-haiku-4-5-20251001} for
+ * {@code claude-haiku-4-5}), then as requested.
  */
 @Component
 final class PriceTable {
 
-  private static final Pattern DATE_SUFFIX = Pattern.compile("-\\d{4}-\\d{2}-\\d{2}$");
+  private static final Pattern DATE_SUFFIX = Pattern.compile("-(\\d{4}-\\d{2}-\\d{2}|\\d{8})$");
 
   /** Cost of one call; {@code known=false} means the model has no price and {@code microUsd} is 0. */
   record Cost(long microUsd, boolean known) {

@@ -21,11 +21,20 @@ public final class SseReader {
 
   public static final int DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
-  /** One dispatched event: its {@code event:} name if any, and its {@code data:} lines joined by LF. */
-  public record Event(@Nullable String name, String data) {
+  /**
+   * One dispatched event: its {@code event:} name if any, and its {@code data:} lines joined by LF. With
+   * {@code stray}, {@code data} is instead one whole line that is no SSE field at all (see
+   * {@link #SseReader(int, boolean)}).
+   */
+  public record Event(@Nullable String name, String data, boolean stray) {
+
+    public Event(@Nullable String name, String data) {
+      this(name, data, false);
+    }
   }
 
   private final int maxLineBytes;
+  private final boolean keepStrayLines;
   private byte[] line = new byte[256];
   private int lineLength;
   private boolean lastWasCarriageReturn;
@@ -38,7 +47,18 @@ public final class SseReader {
   }
 
   public SseReader(int maxLineBytes) {
+    this(maxLineBytes, false);
+  }
+
+  /**
+   * @param keepStrayLines hand lines that are no SSE field ({@code data}, {@code event}, {@code id},
+   *     {@code retry}) to the caller as stray events, in order, instead of dropping them as WHATWG says:
+   *     Gemini writes an error inside a 200 stream as a bare, pretty-printed JSON object without
+   *     {@code data:} prefixes, and its SDKs read it from exactly these lines
+   */
+  public SseReader(int maxLineBytes, boolean keepStrayLines) {
     this.maxLineBytes = maxLineBytes;
+    this.keepStrayLines = keepStrayLines;
   }
 
   /** The events completed by these bytes; the rest waits for the next read. */
@@ -117,8 +137,13 @@ public final class SseReader {
         hasData = true;
       }
       case "event" -> eventName = value;
+      case "id", "retry" -> {
+        // change nothing for a one-shot stream
+      }
       default -> {
-        // id, retry and unknown fields change nothing for a one-shot stream
+        if (keepStrayLines) {
+          events.add(new Event(null, text, true));
+        }
       }
     }
   }

@@ -47,7 +47,8 @@ class ConsumerGroupJobIntakeTest {
     started.add(job.getJobId());
     return finished;
   }, TOPIC, new WorkerProperties(null, "ai-workers", 2, 100, Duration.ofSeconds(30), Duration.ofMillis(10),
-      Duration.ofMillis(10), Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofMinutes(10)),
+      Duration.ofMillis(10), Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofMinutes(10),
+      WorkerProperties.DEFAULT_FALLBACK_ORDER),
       new JobMetrics(new SimpleMeterRegistry()));
 
   @AfterEach

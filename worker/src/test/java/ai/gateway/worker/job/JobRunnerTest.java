@@ -5,10 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import ai.gateway.schemas.v1.ErrorCode;
 import ai.gateway.schemas.v1.GenerationEvent;
+import ai.gateway.schemas.v1.GenerationEventType;
 import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.schemas.v1.JobStatus;
-import ai.gateway.schemas.v1.ProviderCapabilities;
 import ai.gateway.schemas.v1.UsageEvent;
+import ai.gateway.schemas.v1.UsageOutcome;
 import ai.gateway.worker.config.WorkerIdentity;
 import ai.gateway.worker.config.WorkerProperties;
 import ai.gateway.worker.job.PricingProperties.ModelPrice;
@@ -22,6 +23,9 @@ import ai.gateway.worker.provider.ProviderRegistry;
 import ai.gateway.worker.provider.ProviderRequest;
 import ai.gateway.worker.provider.TextDelta;
 import ai.gateway.worker.provider.UsageReport;
+import ai.gateway.worker.resilience.ProviderCalls;
+import ai.gateway.worker.resilience.ProviderCircuits;
+import ai.gateway.worker.resilience.ResilienceProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -33,24 +37,37 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
-/** The attempt's record sequence against a scripted provider; Kafka and HTTP are WorkerIT's. */
+/**
+ * The attempt's record sequence against scripted providers, with the real retry, fallback and circuit
+ * logic; Kafka and HTTP are WorkerIT's and ResilienceIT's.
+ */
 class JobRunnerTest {
 
+  private static final ResilienceProperties RESILIENCE = new ResilienceProperties(3, Duration.ofMillis(10), 2.0, 0.5,
+      Duration.ofMillis(50), ResilienceProperties.defaults().circuit());
+
   private final RecordingPublisher published = new RecordingPublisher();
-  private final ScriptedAdapter openai = new ScriptedAdapter();
-  private final JobRunner runner = new JobRunner(new ProviderRegistry(List.of(openai)), published,
-      new PriceTable(new PricingProperties(Map.of("gpt-4o-mini",
-          new ModelPrice(new BigDecimal("0.15"), new BigDecimal("0.60"))))),
-      new ErrorReporting(), new JobMetrics(new SimpleMeterRegistry()), new WorkerIdentity("worker-test"),
-      new WorkerProperties(null, "ai-workers", 512, 100, Duration.ofSeconds(30), Duration.ofSeconds(1),
-          Duration.ofMillis(200), Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMinutes(10)),
-      Clock.systemUTC());
+  private final ScriptedAdapter openai = new ScriptedAdapter(ProviderId.OPENAI, "gpt-4o-mini");
+  private final ScriptedAdapter anthropic = new ScriptedAdapter(ProviderId.ANTHROPIC, "claude-sonnet-4-6");
+  private final ProviderCircuits circuits = new ProviderCircuits(RESILIENCE, Clock.systemUTC());
+  private final JobRunner runner = runner(List.of(openai));
+
+  private JobRunner runner(List<ProviderAdapter> adapters) {
+    ProviderCalls calls = new ProviderCalls(new ProviderRegistry(adapters), circuits, RESILIENCE, Clock.systemUTC());
+    return new JobRunner(calls, published,
+        new PriceTable(new PricingProperties(Map.of("gpt-4o-mini",
+            new ModelPrice(new BigDecimal("0.15"), new BigDecimal("0.60"))))),
+        new ErrorReporting(), new JobMetrics(new SimpleMeterRegistry()), new WorkerIdentity("worker-test"),
+        new WorkerProperties(null, "ai-workers", 512, 100, Duration.ofSeconds(30), Duration.ofSeconds(1),
+            Duration.ofMillis(200), Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMinutes(10),
+            WorkerProperties.DEFAULT_FALLBACK_ORDER),
+        Clock.systemUTC());
+  }
 
   @Test
   void shouldPublishRunningChunksDoneUsageAndSucceededInOrder() {
@@ -241,20 +258,249 @@ class JobRunnerTest {
     assertThat(finished).isCompletedExceptionally();
   }
 
+  @Test
+  void shouldRetryAFailureBeforeTheFirstChunkWithOneUsageEventPerCall() {
+    // given
+    openai.failingFirst(2, FailureClass.TRANSIENT, null);
+    GenerationJob job = JobFixtures.streamJob().build();
+
+    // when
+    runner.start(job).join();
+
+    // then
+    assertThat(openai.subscriptions).hasValue(3);
+    assertThat(published.kinds()).containsExactly("status:RUNNING", "usage:FAILED", "usage:FAILED", "reply:CHUNK",
+        "reply:DONE", "usage:SUCCEEDED", "status:SUCCEEDED");
+    List<UsageEvent> usages = published.usages();
+    assertThat(usages).extracting(UsageEvent::getProviderAttempt).containsExactly(1, 2, 3);
+    assertThat(usages).extracting(UsageEvent::getEventId).doesNotHaveDuplicates();
+    assertThat(usages.get(0).getErrorCode()).isEqualTo(ErrorCode.PROVIDER_ERROR);
+    assertThat(usages.get(0).getEstimated()).isTrue();
+    assertThat(usages.get(2).getEstimated()).isFalse();
+    assertThat(published.replies().get(0).getSeq()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNeverRetryOnceTextReachedTheClient() {
+    // given
+    openai.script = request -> Flux.<ProviderEvent>just(new TextDelta("Hel"))
+        .concatWith(Flux.error(new ProviderException(FailureClass.OVERLOADED, "the provider is overloaded")));
+    GenerationJob job = JobFixtures.streamJob().build();
+
+    // when
+    runner.start(job).join();
+
+    // then
+    assertThat(openai.subscriptions).hasValue(1);
+    assertThat(published.kinds()).containsExactly("status:RUNNING", "reply:CHUNK", "reply:ERROR", "usage:FAILED",
+        "status:FAILED");
+    assertThat(published.replies().get(1).getError().getRetryable()).isTrue();
+  }
+
+  @Test
+  void shouldStopAfterMaxAttemptsAndEndWithTheLastFailure() {
+    // given
+    openai.failingFirst(10, FailureClass.OVERLOADED, null);
+
+    // when
+    runner.start(JobFixtures.streamJob().build()).join();
+
+    // then: no amplification beyond max-attempts calls per request
+    assertThat(openai.subscriptions).hasValue(3);
+    GenerationEvent error = published.replies().get(0);
+    assertThat(error.getError().getCode()).isEqualTo(ErrorCode.PROVIDER_ERROR);
+    assertThat(error.getError().getProvider()).isEqualTo("openai");
+    assertThat(published.usages()).extracting(UsageEvent::getProviderAttempt).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void shouldNotRetryAFailureThatRetryingCannotFix() {
+    // given
+    openai.failingFirst(10, FailureClass.QUOTA, null);
+
+    // when
+    runner.start(JobFixtures.streamJob().build()).join();
+
+    // then
+    assertThat(openai.subscriptions).hasValue(1);
+    assertThat(published.replies().get(0).getError().getCode()).isEqualTo(ErrorCode.INSUFFICIENT_QUOTA);
+  }
+
+  @Test
+  void shouldWaitAtLeastTheProvidersRetryDelay() {
+    // given
+    openai.failingFirst(1, FailureClass.RATE_LIMIT, Duration.ofMillis(300));
+
+    // when
+    runner.start(JobFixtures.streamJob().build()).join();
+
+    // then
+    assertThat(openai.calledAt).hasSize(2);
+    assertThat(Duration.between(openai.calledAt.get(0), openai.calledAt.get(1))).isGreaterThanOrEqualTo(
+        Duration.ofMillis(300));
+    assertThat(published.replies()).last().extracting(GenerationEvent::getType).isEqualTo(GenerationEventType.DONE);
+  }
+
+  @Test
+  void shouldFailAtOnceWithTheProvidersDelayWhenItDoesNotFitBeforeTheDeadline() {
+    // given
+    openai.failingFirst(1, FailureClass.RATE_LIMIT, Duration.ofSeconds(20));
+    GenerationJob job = JobFixtures.streamJob().setDeadlineAt(Instant.now().plusSeconds(5)).build();
+    Instant started = Instant.now();
+
+    // when
+    runner.start(job).join();
+
+    // then
+    assertThat(Duration.between(started, Instant.now())).isLessThan(Duration.ofSeconds(2));
+    assertThat(openai.subscriptions).hasValue(1);
+    GenerationEvent error = published.replies().get(0);
+    assertThat(error.getError().getCode()).isEqualTo(ErrorCode.RATE_LIMITED);
+    assertThat(error.getError().getRetryAfterMs()).isEqualTo(20_000);
+    assertThat(error.getError().getProvider()).isEqualTo("openai");
+  }
+
+  @Test
+  void shouldFallBackToTheNextProviderWhenTheJobNamesNone() {
+    // given
+    JobRunner both = runner(List.of(anthropic, openai));
+    openai.failingFirst(10, FailureClass.OVERLOADED, null);
+    anthropic.failingFirst(0, FailureClass.TRANSIENT, null);
+
+    // when
+    both.start(JobFixtures.streamJob().build()).join();
+
+    // then
+    assertThat(openai.subscriptions).hasValue(1);
+    assertThat(anthropic.subscriptions).hasValue(1);
+    assertThat(anthropic.requests.get(0).model()).isEqualTo("claude-sonnet-4-6");
+    GenerationEvent done = published.replies().get(1);
+    assertThat(done.getType()).isEqualTo(GenerationEventType.DONE);
+    assertThat(done.getProvider()).isEqualTo("anthropic");
+    assertThat(published.usages()).extracting(UsageEvent::getProvider, UsageEvent::getProviderAttempt,
+        UsageEvent::getOutcome).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("openai", 1, UsageOutcome.FAILED),
+            org.assertj.core.groups.Tuple.tuple("anthropic", 2, UsageOutcome.SUCCEEDED));
+  }
+
+  @Test
+  void shouldStayWithTheNamedProviderOrModel() {
+    // given
+    JobRunner both = runner(List.of(openai, anthropic));
+    openai.failingFirst(10, FailureClass.OVERLOADED, null);
+
+    // when
+    both.start(JobFixtures.streamJob().setProvider("openai").build()).join();
+    both.start(JobFixtures.streamJob().setModel("gpt-4o").build()).join();
+
+    // then
+    assertThat(openai.subscriptions).hasValue(6);
+    assertThat(anthropic.subscriptions).hasValue(0);
+  }
+
+  @Test
+  void shouldFailWithUnavailableAndARetryDelayWhileTheCircuitIsOpen() {
+    // given
+    circuits.breaker(ProviderId.OPENAI).transitionToOpenState();
+    JobRunner both = runner(List.of(openai, anthropic));
+    anthropic.failingFirst(0, FailureClass.TRANSIENT, null);
+
+    // when
+    both.start(JobFixtures.streamJob().setProvider("openai").build()).join();
+    both.start(JobFixtures.streamJob().build()).join();
+
+    // then
+    assertThat(openai.subscriptions).hasValue(0);
+    GenerationEvent unavailable = published.replies().get(0);
+    assertThat(unavailable.getError().getCode()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(unavailable.getError().getRetryable()).isTrue();
+    assertThat(unavailable.getError().getProvider()).isEqualTo("openai");
+    assertThat(unavailable.getError().getRetryAfterMs()).isPositive();
+    assertThat(published.replies()).last().satisfies(done -> {
+      assertThat(done.getType()).isEqualTo(GenerationEventType.DONE);
+      assertThat(done.getProvider()).isEqualTo("anthropic");
+    });
+  }
+
+  @Test
+  void shouldRefuseAModelOutsideTheProvidersAllowlistWithoutACall() {
+    // given
+    openai.allowed = List.of("gpt-4o-mini");
+
+    // when
+    runner.start(JobFixtures.streamJob().setProvider("openai").setModel("gpt-4o").build()).join();
+
+    // then
+    assertThat(openai.subscriptions).hasValue(0);
+    assertThat(published.kinds()).containsExactly("status:RUNNING", "reply:ERROR", "status:FAILED");
+    assertThat(published.replies().get(0).getError().getCode()).isEqualTo(ErrorCode.INVALID_REQUEST);
+  }
+
+  @Test
+  void shouldUseTheProvidersDefaultsForAJobWithoutMaxTokensOrTemperature() {
+    // given
+    openai.failingFirst(0, FailureClass.TRANSIENT, null);
+
+    // when
+    runner.start(JobFixtures.streamJob().setMaxTokens(0).setTemperature(Double.NaN).build()).join();
+
+    // then
+    assertThat(openai.requests.get(0).maxTokens()).isEqualTo(1024);
+    assertThat(openai.requests.get(0).temperature()).isEqualTo(0.7);
+  }
+
+  @Test
+  void shouldKeepAPartialPromptCountAndEstimateTheRest() {
+    // given: Anthropic's message_start came, then the stream broke
+    openai.script = request -> Flux.<ProviderEvent>just(UsageReport.promptOnly(25), new TextDelta("Hello"))
+        .concatWith(Flux.error(new ProviderException(FailureClass.OVERLOADED, "the provider is overloaded")));
+
+    // when
+    runner.start(JobFixtures.streamJob().build()).join();
+
+    // then
+    UsageEvent usage = published.usages().get(0);
+    assertThat(usage.getPromptTokens()).isEqualTo(25);
+    assertThat(usage.getCompletionTokens()).isEqualTo(2);
+    assertThat(usage.getEstimated()).isTrue();
+  }
+
   private static final class ScriptedAdapter implements ProviderAdapter {
 
     Function<ProviderRequest, Flux<ProviderEvent>> script = request -> Flux.empty();
     final List<ProviderRequest> requests = new CopyOnWriteArrayList<>();
+    final List<Instant> calledAt = new CopyOnWriteArrayList<>();
     final AtomicInteger subscriptions = new AtomicInteger();
+    private final ProviderId id;
+    private final String defaultModel;
+    List<String> allowed = List.of();
+
+    ScriptedAdapter(ProviderId id, String defaultModel) {
+      this.id = id;
+      this.defaultModel = defaultModel;
+    }
+
+    /** Fails the first {@code failures} calls with this class, then answers "Hello". */
+    ScriptedAdapter failingFirst(int failures, FailureClass failure, @Nullable Duration retryAfter) {
+      script = request -> subscriptions.get() <= failures
+          ? Flux.error(new ProviderException(failure, failure.description() + " (HTTP scripted)", retryAfter, null))
+          : Flux.just(new TextDelta("Hello"), new UsageReport(5, 1, 6), new Finished("stop", defaultModel, null));
+      return this;
+    }
 
     @Override
     public ProviderId id() {
-      return ProviderId.OPENAI;
+      return id;
     }
 
     @Override
     public String defaultModel() {
-      return "gpt-4o-mini";
+      return defaultModel;
+    }
+
+    @Override
+    public List<String> allowedModels() {
+      return allowed;
     }
 
     @Override
@@ -262,63 +508,9 @@ class JobRunnerTest {
       return Flux.defer(() -> {
         subscriptions.incrementAndGet();
         requests.add(request);
+        calledAt.add(Instant.now());
         return script.apply(request);
       });
-    }
-  }
-
-  private static final class RecordingPublisher implements WorkerPublisher {
-
-    final List<Object> records = new CopyOnWriteArrayList<>();
-    volatile boolean failUsage;
-    final AtomicReference<@Nullable ProviderCapabilities> capabilities = new AtomicReference<>();
-
-    List<String> kinds() {
-      return records.stream().map(record -> {
-        if (record instanceof GenerationEvent event) {
-          return "reply:" + event.getType();
-        } else if (record instanceof JobStatus status) {
-          return "status:" + status.getState();
-        }
-        return "usage:" + ((UsageEvent) record).getOutcome();
-      }).toList();
-    }
-
-    List<GenerationEvent> replies() {
-      return records.stream().filter(GenerationEvent.class::isInstance).map(GenerationEvent.class::cast).toList();
-    }
-
-    List<JobStatus> statuses() {
-      return records.stream().filter(JobStatus.class::isInstance).map(JobStatus.class::cast).toList();
-    }
-
-    List<UsageEvent> usages() {
-      return records.stream().filter(UsageEvent.class::isInstance).map(UsageEvent.class::cast).toList();
-    }
-
-    @Override
-    public CompletableFuture<Void> reply(GenerationEvent event) {
-      records.add(event);
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> status(JobStatus status) {
-      records.add(status);
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> usage(UsageEvent usage) {
-      records.add(usage);
-      return failUsage ? CompletableFuture.failedFuture(new IllegalStateException("broker down"))
-          : CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> capabilities(String workerId, @Nullable ProviderCapabilities value) {
-      capabilities.set(value);
-      return CompletableFuture.completedFuture(null);
     }
   }
 }

@@ -46,8 +46,13 @@ public final class FixtureServer implements AutoCloseable {
         .bindNow();
   }
 
+  /** {@code http://127.0.0.1:<port>}; the server answers every path the same. */
+  public String rootUrl() {
+    return "http://127.0.0.1:" + server.port();
+  }
+
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.port() + "/v1";
+    return rootUrl() + "/v1";
   }
 
   public void willAnswer(Playback playback) {

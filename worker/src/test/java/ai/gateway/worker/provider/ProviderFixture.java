@@ -26,7 +26,10 @@ public record ProviderFixture(String name, Map<String, String> header, int statu
 
   private static final Pattern KEY = Pattern.compile("^([a-z][a-z0-9._-]*):\\s?(.*)$");
   private static final Pattern ERROR = Pattern.compile("code=([A-Z_]+)\\s+retryable=(true|false)(?:\\s+retry_after_ms=(\\d+))?");
-  private static final Pattern USAGE = Pattern.compile("input=(\\d+)\\s+output=(\\d+)\\s+total=(\\d+)");
+  private static final Pattern INPUT = Pattern.compile("\\binput=(\\d+)");
+  private static final Pattern OUTPUT = Pattern.compile("\\boutput=(\\d+)");
+  private static final Pattern THOUGHTS = Pattern.compile("\\bthoughts=(\\d+)");
+  private static final Pattern TOTAL = Pattern.compile("\\btotal=(\\d+)");
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   /** The directory the build passes in; absent when the shared folder is not next to the repository. */
@@ -34,6 +37,11 @@ public record ProviderFixture(String name, Map<String, String> header, int statu
     String configured = System.getProperty("provider.fixtures.dir");
     Path directory = configured == null ? Path.of("../../shared/fixtures/providers") : Path.of(configured);
     return Files.isDirectory(directory) ? Optional.of(directory.normalize()) : Optional.empty();
+  }
+
+  /** Every fixture file. */
+  public static List<ProviderFixture> all() {
+    return all("");
   }
 
   public static List<ProviderFixture> all(String prefix) {
@@ -119,17 +127,36 @@ public record ProviderFixture(String name, Map<String, String> header, int statu
     return finish == null ? null : finish.split("\\s")[0];
   }
 
-  /** Input, output, total; empty when the fixture says usage is unavailable. */
-  public Optional<long[]> expectedUsage() {
+  /** The fixture's {@code provider} header: {@code openai}, {@code anthropic}, {@code gemini}. */
+  public String provider() {
+    return header.getOrDefault("provider", name.substring(0, name.indexOf('-')));
+  }
+
+  /**
+   * The usage the provider reported; empty when the fixture says it is unavailable. {@code partial}: only the
+   * input count is known (a stream cut after Anthropic's {@code message_start}).
+   */
+  public Optional<ExpectedUsage> expectedUsage() {
     String usage = header.get("expect.usage");
-    if (usage == null) {
+    if (usage == null || usage.startsWith("unavailable") || usage.startsWith("none")) {
       return Optional.empty();
     }
-    Matcher matcher = USAGE.matcher(usage);
-    return matcher.find()
-        ? Optional.of(new long[] {Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2)),
-            Long.parseLong(matcher.group(3))})
-        : Optional.empty();
+    Long input = find(INPUT, usage);
+    if (input == null) {
+      return Optional.empty();
+    }
+    if (usage.startsWith("partial")) {
+      return Optional.of(new ExpectedUsage(input, 0, 0, input, true));
+    }
+    long output = Optional.ofNullable(find(OUTPUT, usage)).orElseThrow();
+    long thoughts = Optional.ofNullable(find(THOUGHTS, usage)).orElse(0L);
+    long total = Optional.ofNullable(find(TOTAL, usage)).orElse(input + output + thoughts);
+    return Optional.of(new ExpectedUsage(input, output, thoughts, total, false));
+  }
+
+  private static @Nullable Long find(Pattern pattern, String text) {
+    Matcher matcher = pattern.matcher(text);
+    return matcher.find() ? Long.parseLong(matcher.group(1)) : null;
   }
 
   public ExpectedError expectedError() {
@@ -179,6 +206,10 @@ public record ProviderFixture(String name, Map<String, String> header, int statu
       }
     }
     throw new IllegalArgumentException("fixture truncated");
+  }
+
+  /** Thinking tokens are billed as output: the report's completion is {@code output + thoughts}. */
+  public record ExpectedUsage(long input, long output, long thoughts, long total, boolean partial) {
   }
 
   /** {@code code} is the fixture's: a design code, or AUTHENTICATION_FAILED / PROVIDER_OVERLOADED (failure classes). */

@@ -107,6 +107,22 @@ class SseReaderTest {
     assertThat(events).singleElement().extracting(Event::data).asString().hasSize(1018);
   }
 
+  @Test
+  void shouldHandLinesThatAreNoFieldToTheCallerOnlyWhenAsked() {
+    // given: Gemini's bare error object after a normal event
+    String stream = "data: {\"a\":1}\r\n\r\n{\r\n  \"error\": {\r\n    \"code\": 500\r\n  }\r\n}\r\n";
+
+    // when
+    List<Event> kept = feedInPieces(new SseReader(1 << 20, true), bytes(stream), 3);
+    List<Event> dropped = feedInPieces(new SseReader(1 << 20), bytes(stream), 3);
+
+    // then
+    assertThat(kept).containsExactly(new Event(null, "{\"a\":1}"), new Event(null, "{", true),
+        new Event(null, "  \"error\": {", true), new Event(null, "    \"code\": 500", true),
+        new Event(null, "  }", true), new Event(null, "}", true));
+    assertThat(dropped).containsExactly(new Event(null, "{\"a\":1}"));
+  }
+
   private static List<Event> feedInPieces(SseReader reader, byte[] bytes, int size) {
     List<Event> events = new ArrayList<>();
     for (int i = 0; i < bytes.length; i += size) {

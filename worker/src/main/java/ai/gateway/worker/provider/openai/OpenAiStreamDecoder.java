@@ -1,5 +1,6 @@
 package ai.gateway.worker.provider.openai;
 
+import ai.gateway.worker.provider.Decoded;
 import ai.gateway.worker.provider.FailureClass;
 import ai.gateway.worker.provider.Finished;
 import ai.gateway.worker.provider.ProviderEvent;

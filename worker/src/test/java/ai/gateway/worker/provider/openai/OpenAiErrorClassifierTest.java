@@ -7,7 +7,6 @@ import ai.gateway.worker.provider.FailureClass;
 import ai.gateway.worker.provider.ProviderException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import org.jspecify.annotations.Nullable;
@@ -86,34 +85,5 @@ class OpenAiErrorClassifierTest {
         "<html>Bad gateway</html>".getBytes(StandardCharsets.UTF_8), CLOCK);
 
     assertThat(failure.failureClass()).isEqualTo(FailureClass.TRANSIENT);
-  }
-
-  @ParameterizedTest(name = "{0}: {1} -> {2} ms")
-  @CsvSource({
-      "retry-after,    1,                              1000",
-      "retry-after,    2.5,                            2500",
-      "retry-after-ms, 644,                            644",
-      "retry-after,    'Sat, 28 Nov 2026 12:00:17 GMT', 17000",
-  })
-  void shouldReadRetryAfterHeaders(String header, String value, long expectedMillis) {
-    // given
-    HttpHeaders headers = new HttpHeaders();
-    headers.add(header, value);
-
-    // when / then
-    assertThat(OpenAiErrorClassifier.retryAfter(headers, CLOCK)).isEqualTo(Duration.ofMillis(expectedMillis));
-  }
-
-  @Test
-  void shouldPreferRetryAfterMsAndIgnoreGarbage() {
-    HttpHeaders both = new HttpHeaders();
-    both.add("retry-after", "3");
-    both.add("retry-after-ms", "250");
-    HttpHeaders garbage = new HttpHeaders();
-    garbage.add("retry-after", "soon");
-
-    assertThat(OpenAiErrorClassifier.retryAfter(both, CLOCK)).isEqualTo(Duration.ofMillis(250));
-    assertThat(OpenAiErrorClassifier.retryAfter(garbage, CLOCK)).isNull();
-    assertThat(OpenAiErrorClassifier.retryAfter(new HttpHeaders(), CLOCK)).isNull();
   }
 }

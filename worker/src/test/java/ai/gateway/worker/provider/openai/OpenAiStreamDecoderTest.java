@@ -2,6 +2,7 @@ package ai.gateway.worker.provider.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.gateway.worker.provider.Decoded;
 import ai.gateway.worker.provider.FailureClass;
 import ai.gateway.worker.provider.Finished;
 import ai.gateway.worker.provider.ProviderEvent;
