@@ -5,14 +5,23 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.handler.timeout.WriteTimeoutHandler;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.Converter;
 
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({GatewayProperties.class, TopicsProperties.class})
 class GatewayConfiguration {
+
+  /** Binds {@code gateway.*} credentials as {@link Secret}s; blank means not set. */
+  @Bean
+  @ConfigurationPropertiesBinding
+  static Converter<String, Secret> secretConverter() {
+    return value -> value.isBlank() ? null : new Secret(value);
+  }
 
   @Bean
   StrictJson strictJson() {

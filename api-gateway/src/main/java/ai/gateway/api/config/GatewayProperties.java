@@ -1,6 +1,8 @@
 package ai.gateway.api.config;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
@@ -8,7 +10,10 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import org.hibernate.validator.constraints.time.DurationMax;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -19,21 +24,25 @@ import org.springframework.validation.annotation.Validated;
  * The gateway's settings ({@code gateway.*}); unknown keys fail the start, so a typo is not silently a default.
  *
  * @param instanceId  names this instance in jobs' {@code replyTo}; blank: {@code gw-} plus a random UUID
- * @param devUserId   the user every request runs as until authentication lands
  * @param deadline    end-to-end deadline of sync and stream calls, from acceptance
  * @param maxBodySize request bodies above it are refused with 413
+ * @param auth        how callers of {@code /v1} authenticate
+ * @param admin       the credential of {@code /admin}
+ * @param rateLimit   per-user request limits
  */
 @Validated
 @ConfigurationProperties(prefix = "gateway", ignoreUnknownFields = false)
 public record GatewayProperties(
     @Nullable String instanceId,
-    @DefaultValue("dev-user") @NotBlank String devUserId,
     @DefaultValue("30s") @NotNull Duration deadline,
     @DefaultValue("4MB") @NotNull DataSize maxBodySize,
     @DefaultValue @Valid Stream stream,
     @DefaultValue @Valid Kafka kafka,
     @DefaultValue @Valid Limits limits,
-    @DefaultValue @Valid Http http) {
+    @DefaultValue @Valid Http http,
+    @DefaultValue @Valid Auth auth,
+    @DefaultValue @Valid Admin admin,
+    @DefaultValue @Valid RateLimit rateLimit) {
 
   /** @param keepAlive interval of {@code : keep-alive} comments once a stream has started */
   public record Stream(@DefaultValue("15s") @NotNull Duration keepAlive) {
@@ -78,5 +87,74 @@ public record GatewayProperties(
       @DefaultValue("10s") @NotNull Duration readTimeout,
       @DefaultValue("30s") @NotNull Duration requestTimeout,
       @DefaultValue("30s") @NotNull Duration writeTimeout) {
+  }
+
+  /**
+   * @param cacheTtl how long a user's plan and an API key's owner are cached: the longest a plan change or a
+   *                 key revocation takes to reach every instance (the design allows at most 30 s)
+   * @param lookupTimeout a user or key lookup taking longer fails closed: 503 {@code UNAVAILABLE}
+   * @param jwt      how JWTs are verified
+   */
+  public record Auth(
+      @DefaultValue("30s") @NotNull @DurationMax(seconds = 30) Duration cacheTtl,
+      @DefaultValue("3s") @NotNull Duration lookupTimeout,
+      @DefaultValue @Valid Jwt jwt) {
+  }
+
+  /**
+   * Exactly one of {@code secret} (HS256) and {@code jwkSetUri} (the issuer's keys) is set; the algorithm
+   * is fixed here, never taken from a token's header.
+   *
+   * @param secret            HS256 shared secret, at least 32 bytes (env {@code GATEWAY_AUTH_JWT_SECRET})
+   * @param jwkSetUri         the issuer's JWK set, for RS256/ES256 tokens
+   * @param jwkSetAlgorithm   the one algorithm accepted with {@code jwkSetUri}
+   * @param jwkSetRefetch     least time between two fetches of the JWK set (a token with an unknown
+   *                          {@code kid} asks for one; a flood of random ones must not become a flood of fetches)
+   * @param jwkSetMaxAge      the JWK set is fetched again after this long, for key rotation
+   * @param issuer            required {@code iss}
+   * @param audience          required in {@code aud}
+   * @param leeway            clock skew allowed on {@code exp} and {@code nbf}, at most 60 s
+   */
+  public record Jwt(
+      @Nullable Secret secret,
+      @Nullable URI jwkSetUri,
+      @DefaultValue("RS256") @NotNull @Pattern(regexp = "RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512") String jwkSetAlgorithm,
+      @DefaultValue("30s") @NotNull Duration jwkSetRefetch,
+      @DefaultValue("5m") @NotNull Duration jwkSetMaxAge,
+      @DefaultValue("ai-gateway") @NotBlank String issuer,
+      @DefaultValue("ai-gateway") @NotBlank String audience,
+      @DefaultValue("60s") @NotNull @DurationMax(seconds = 60) Duration leeway) {
+  }
+
+  /** @param token the {@code /admin} bearer token (env {@code GATEWAY_ADMIN_TOKEN}) */
+  public record Admin(@Nullable Secret token) {
+  }
+
+  /**
+   * Per-user limits on creating work. Every window is checked, atomically, on every creation: a request is
+   * admitted only if each window has room, and a rejected request counts in none.
+   *
+   * @param store          {@code memory} (one instance) or {@code postgres} (shared by all instances)
+   * @param windows        sliding windows and how many creations each admits
+   * @param timeout        a shared-store check taking longer fails closed: 503 {@code UNAVAILABLE}
+   * @param retryAfter     {@code Retry-After} of that 503
+   * @param maxOpenStreams open event streams per user on one instance; one more is answered 429
+   */
+  public record RateLimit(
+      @DefaultValue("memory") @NotNull Store store,
+      @DefaultValue @NotEmpty List<@Valid Window> windows,
+      @DefaultValue("2s") @NotNull Duration timeout,
+      @DefaultValue("5s") @NotNull Duration retryAfter,
+      @DefaultValue("20") @Min(1) int maxOpenStreams) {
+
+    public RateLimit {
+      windows = List.copyOf(windows);
+    }
+
+    public enum Store { MEMORY, POSTGRES }
+
+    /** At most {@code limit} creations in any {@code period}. */
+    public record Window(@NotNull Duration period, @Min(1) int limit) {
+    }
   }
 }

@@ -75,6 +75,10 @@ final class ProblemHandler implements WebExceptionHandler {
     if (error.carriesRetryAfter()) {
       headers.set(HttpHeaders.RETRY_AFTER, Long.toString(error.retryAfterSeconds()));
     }
+    if (error.status() == 401 && !headers.containsHeader(HttpHeaders.WWW_AUTHENTICATE)) {
+      // RFC 9110: a 401 carries a challenge. The security entry point sets a more precise one when it answers.
+      headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"ai-gateway\"");
+    }
     if (failure instanceof MethodNotAllowedException notAllowed) {
       headers.setAllow(notAllowed.getSupportedMethods());
     }

@@ -1,6 +1,6 @@
 package ai.gateway.api.generate;
 
-import ai.gateway.api.access.CallerIdentity;
+import ai.gateway.api.access.WorkAdmission;
 import ai.gateway.api.config.GatewayProperties;
 import ai.gateway.api.config.StrictJson;
 import ai.gateway.api.error.RequestIds;
@@ -19,24 +19,25 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code POST /v1/generate} and {@code POST /v1/generate/stream}. The body is read by {@link StrictJson}
- * rather than bound by the framework, so the caller is resolved before the body is looked at (the
- * design's order: authentication, entitlement, validation) and every binding error is the gateway's own.
+ * {@code POST /v1/generate} and {@code POST /v1/generate/stream}. Both create work, so both go through
+ * {@link WorkAdmission} (authentication, entitlement, validation, limits, in that order). The body is read by
+ * {@link StrictJson} rather than bound by the framework, so it is only looked at once the caller is known to
+ * be entitled, and every binding error is the gateway's own.
  */
 @RestController
 @Tag(name = "generate", description = "Text generation through the configured providers")
 final class GenerateController {
 
-  private final CallerIdentity identity;
+  private final WorkAdmission admission;
   private final StrictJson json;
   private final GenerateRequestValidator validator;
   private final JobDispatcher dispatcher;
   private final StreamEvents streamEvents;
   private final long maxBodyBytes;
 
-  GenerateController(CallerIdentity identity, StrictJson json, GenerateRequestValidator validator, JobDispatcher dispatcher,
+  GenerateController(WorkAdmission admission, StrictJson json, GenerateRequestValidator validator, JobDispatcher dispatcher,
                      StreamEvents streamEvents, GatewayProperties properties) {
-    this.identity = identity;
+    this.admission = admission;
     this.json = json;
     this.validator = validator;
     this.dispatcher = dispatcher;
@@ -54,7 +55,9 @@ final class GenerateController {
           @ApiResponse(responseCode = "default", description = "RFC 9457 problem details with the gateway's error code",
               content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))})
   Mono<GenerateResponse> generate(ServerWebExchange exchange) {
-    return submit(exchange, JobKind.SYNC).flatMap(SyncAnswer::of);
+    String requestId = RequestIds.of(exchange);
+    return admission.admit(exchange, caller -> read(exchange))
+        .flatMap(admitted -> SyncAnswer.of(dispatcher.submit(new JobDispatcher.Submission(admitted, requestId, JobKind.SYNC))));
   }
 
   @PostMapping(path = "/v1/generate/stream", consumes = MediaType.APPLICATION_JSON_VALUE,
@@ -72,14 +75,12 @@ final class GenerateController {
               content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))})
   Flux<ServerSentEvent<Object>> stream(ServerWebExchange exchange) {
     String requestId = RequestIds.of(exchange);
-    return submit(exchange, JobKind.STREAM).flatMapMany(run -> streamEvents.render(run, requestId));
+    return admission.admitStream(exchange, caller -> read(exchange),
+        admitted -> streamEvents.render(dispatcher.submit(new JobDispatcher.Submission(admitted, requestId, JobKind.STREAM)),
+            requestId));
   }
 
-  private Mono<JobDispatcher.Run> submit(ServerWebExchange exchange, JobKind kind) {
-    String requestId = RequestIds.of(exchange);
-    return identity.resolve(exchange).flatMap(caller ->
-        json.read(exchange.getRequest(), GenerateRequest.class, maxBodyBytes)
-            .map(validator::validate)
-            .map(params -> dispatcher.submit(new JobDispatcher.Submission(caller, requestId, params, kind))));
+  private Mono<GenerationParams> read(ServerWebExchange exchange) {
+    return json.read(exchange.getRequest(), GenerateRequest.class, maxBodyBytes).map(validator::validate);
   }
 }

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import ai.gateway.api.access.Caller;
+import ai.gateway.api.access.Admitted;
 import ai.gateway.api.config.InstanceId;
 import ai.gateway.api.error.ApiError;
 import ai.gateway.api.error.ErrorCode;
@@ -51,7 +51,16 @@ final class JobDispatcher {
     this.clock = clock;
   }
 
-  record Submission(Caller caller, String requestId, GenerationParams params, JobKind kind) {
+  /** Work that passed the admission checks ({@link Admitted} is made only by them). */
+  record Submission(Admitted<GenerationParams> admitted, String requestId, JobKind kind) {
+
+    String userId() {
+      return admitted.caller().userId();
+    }
+
+    GenerationParams params() {
+      return admitted.request();
+    }
   }
 
   /** A submitted job: its id, and its replies, cold (subscribing publishes the job; subscribe once). */
@@ -70,7 +79,7 @@ final class JobDispatcher {
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     GenerationJob job = job(jobId, submission, now);
-    String userId = submission.caller().userId();
+    String userId = submission.userId();
     ReplyOrder order = new ReplyOrder();
     AtomicBoolean published = new AtomicBoolean();
     AtomicBoolean finished = new AtomicBoolean();
@@ -107,7 +116,7 @@ final class JobDispatcher {
     GenerationParams params = submission.params();
     return GenerationJob.newBuilder()
         .setJobId(jobId)
-        .setUserId(submission.caller().userId())
+        .setUserId(submission.userId())
         .setKind(submission.kind())
         .setRequestId(submission.requestId())
         .setProvider(params.provider())

@@ -54,7 +54,9 @@ final class StreamEvents {
       ApiError noAnswer = ApiError.of(ErrorCode.UNAVAILABLE, "The job ended without an answer.");
       Flux<ServerSentEvent<Object>> events = run.replies()
           .<ServerSentEvent<Object>>handle(renderer::render)
-          .concatWith(Flux.defer(() -> renderer.started()
+          // Only when the replies ended without a terminal event. (The terminal event may still be queued in the
+          // merge below, drained by another thread, when the replies complete: it must not be reported as missing.)
+          .concatWith(Flux.defer(() -> renderer.terminalRendered() ? Flux.empty() : renderer.started()
               ? Flux.just(renderer.failure(noAnswer, null)) : Flux.error(noAnswer.exception())))
           // Before the first event a failure is the HTTP response; after it, the status is sent and it becomes an event.
           .onErrorResume(failure -> renderer.started()
@@ -82,6 +84,7 @@ final class StreamEvents {
     private final String requestId;
     private final Sinks.Empty<Void> firstEvent = Sinks.empty();
     private volatile boolean started;
+    private volatile boolean terminalRendered;
     private int attempt = -1;
     private boolean textSent;
 
@@ -92,6 +95,10 @@ final class StreamEvents {
 
     boolean started() {
       return started;
+    }
+
+    boolean terminalRendered() {
+      return terminalRendered;
     }
 
     void render(Reply reply, SynchronousSink<ServerSentEvent<Object>> sink) {
@@ -116,15 +123,18 @@ final class StreamEvents {
         textSent = true;
         sink.next(event(reply, CHUNK, new ChunkData(jobId, chunk.content())));
       } else if (reply instanceof Reply.Done done) {
+        terminalRendered = true;
         sink.next(event(reply, DONE, new DoneData(jobId, done.provider(), done.model(), done.finishReason(),
             done.usage(), GenerateResponse.usd(done.costMicroUsd()))));
       } else if (reply instanceof Reply.Failed failed) {
+        terminalRendered = true;
         reporter.report(failed.error(), null, requestId);
         sink.next(event(reply, ERROR, errorData(failed.error())));
       }
     }
 
     ServerSentEvent<Object> failure(ApiError error, @Nullable Throwable cause) {
+      terminalRendered = true;
       reporter.report(error, cause, requestId);
       return ServerSentEvent.builder().event(ERROR).data(errorData(error)).build();
     }

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import ai.gateway.api.TestCredentials;
+import ai.gateway.api.TestPostgres;
 import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.schemas.v1.JobControl;
 import ai.gateway.schemas.v1.JobControlAction;
@@ -49,7 +51,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The gateway end to end on a real KRaft broker, with {@link TestWorker} answering jobs as a worker would.
  * Every rejected request is also checked to have put nothing on {@code ai.jobs}.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "gateway.deadline=4s")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "gateway.deadline=4s",
+    // Many accepted requests in a few seconds here; the limits have their own tests.
+    "gateway.rate-limit.windows[0].period=1s", "gateway.rate-limit.windows[0].limit=100000"})
 @ActiveProfiles("test")
 @DirtiesContext
 class GenerateIT {
@@ -58,9 +63,13 @@ class GenerateIT {
   private static final String SECRET = "sk-live-secret-4f2a";
   private static final String EVIL_HOST = "evil.example";
   private static final int MIB = 1024 * 1024;
+  private static final String USER = "generate-it-user";
+  private static final TestPostgres.Database DATABASE = TestPostgres.newDatabase();
 
+  private static final String BEARER = "Bearer " + TestCredentials.jwt(USER);
   private static EmbeddedKafkaKraftBroker broker;
   private static @Nullable TestWorker worker;
+  private static boolean userCreated;
 
   @LocalServerPort
   int port;
@@ -79,6 +88,7 @@ class GenerateIT {
   @DynamicPropertySource
   static void kafka(DynamicPropertyRegistry registry) {
     registry.add("spring.kafka.bootstrap-servers", () -> broker.getBrokersAsString());
+    DATABASE.register(registry);
   }
 
   @AfterAll
@@ -92,7 +102,12 @@ class GenerateIT {
 
   @BeforeEach
   void setUp() {
+    if (!userCreated) {
+      TestCredentials.createUser(WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build(), USER, "pro");
+      userCreated = true;
+    }
     client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+        .defaultHeader(HttpHeaders.AUTHORIZATION, BEARER)
         .responseTimeout(Duration.ofSeconds(20))
         .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(16 * MIB))
         .build();
@@ -135,7 +150,7 @@ class GenerateIT {
     GenerationJob job = jobWithRequestId("it-sync-1");
     assertThat(job.getJobId()).isEqualTo(jobId);
     assertThat(job.getKind()).isEqualTo(JobKind.SYNC);
-    assertThat(job.getUserId()).isEqualTo("dev-user");
+    assertThat(job.getUserId()).isEqualTo(USER);
     assertThat(job.getMaxTokens()).isEqualTo(50);
     assertThat(job.getTemperature()).isEqualTo(0.7);
     assertThat(job.getDelivery()).isEqualTo(1);
@@ -223,6 +238,7 @@ class GenerateIT {
     // when: read the raw stream up to the first chunk and one keep-alive comment, then hang up
     StringBuilder wire = new StringBuilder();
     WebClient.create("http://localhost:" + port).post().uri("/v1/generate/stream")
+        .header(HttpHeaders.AUTHORIZATION, BEARER)
         .contentType(MediaType.APPLICATION_JSON)
         .bodyValue("{\"prompt\":\"scenario:slow\"}")
         .retrieve()
@@ -245,13 +261,14 @@ class GenerateIT {
         .satisfies(control -> {
           assertThat(control.getAction()).isEqualTo(JobControlAction.CANCEL);
           assertThat(control.getReason()).isEqualTo("client-disconnected");
-          assertThat(control.getUserId()).isEqualTo("dev-user");
+          assertThat(control.getUserId()).isEqualTo(USER);
         }));
   }
 
   @Test
   void shouldCancelTheJobWhenTheSyncClientLeaves() {
     WebClient.create("http://localhost:" + port).post().uri("/v1/generate")
+        .header(HttpHeaders.AUTHORIZATION, BEARER)
         .contentType(MediaType.APPLICATION_JSON)
         .header("X-Request-Id", "it-sync-leaves")
         .bodyValue("{\"prompt\":\"scenario:silent\"}")

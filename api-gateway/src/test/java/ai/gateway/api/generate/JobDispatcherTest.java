@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-import ai.gateway.api.access.Caller;
+import ai.gateway.api.access.AccessFixtures;
 import ai.gateway.api.config.InstanceId;
 import ai.gateway.api.error.ApiError;
 import ai.gateway.api.error.ApiException;
@@ -152,7 +152,7 @@ class JobDispatcherTest {
   }
 
   private static JobDispatcher.Submission submission(JobKind kind) {
-    return new JobDispatcher.Submission(new Caller("dev-user"), "req-1",
-        new GenerationParams("hi", null, null, null, 1024, 0.7), kind);
+    return new JobDispatcher.Submission(AccessFixtures.admitted("dev-user",
+        new GenerationParams("hi", null, null, null, 1024, 0.7)), "req-1", kind);
   }
 }

@@ -41,16 +41,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li>anything else — chunks "Hello", ", ", "world" and DONE</li>
  * </ul>
  */
-final class TestWorker implements AutoCloseable {
+public final class TestWorker implements AutoCloseable {
 
-  final List<GenerationJob> jobs = new CopyOnWriteArrayList<>();
-  final List<JobControl> controls = new CopyOnWriteArrayList<>();
+  public final List<GenerationJob> jobs = new CopyOnWriteArrayList<>();
+  public final List<JobControl> controls = new CopyOnWriteArrayList<>();
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> producer;
   private final Thread thread;
   private volatile boolean running = true;
 
-  TestWorker(String bootstrapServers) {
+  public TestWorker(String bootstrapServers) {
     consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer());
     producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -132,11 +132,11 @@ final class TestWorker implements AutoCloseable {
     producer.send(new ProducerRecord<>(Topics.REPLIES.defaultName(), event.getJobId(), value));
   }
 
-  List<JobControl> controlsFor(String jobId) {
+  public List<JobControl> controlsFor(String jobId) {
     return controls.stream().filter(c -> c.getJobId().equals(jobId)).toList();
   }
 
-  boolean sawRequest(String requestId) {
+  public boolean sawRequest(String requestId) {
     return jobs.stream().anyMatch(job -> requestId.equals(job.getRequestId()));
   }
 

@@ -1,6 +1,7 @@
 package ai.gateway.api.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -81,6 +82,9 @@ class KafkaReplyStreamTest {
           for (int seq = 1; seq <= 100; seq++) {
             add("job-1", event("job-1", seq, GenerationEventType.CHUNK));
           }
+          // Request only once the poll thread has overflowed the listener's buffer (which drops the listener);
+          // requesting earlier would let it keep up, depending on thread timing.
+          await().atMost(Duration.ofSeconds(5)).until(() -> replies.listenerCount() == 0);
         })
         .thenRequest(Long.MAX_VALUE)
         .thenConsumeWhile(event -> true)

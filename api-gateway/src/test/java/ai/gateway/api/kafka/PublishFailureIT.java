@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
 
+import ai.gateway.api.TestCredentials;
+import ai.gateway.api.TestPostgres;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.sentry.Sentry;
@@ -41,6 +43,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class PublishFailureIT {
 
   private static final String PROMPT = "a prompt that must never reach Sentry";
+  private static final String USER = "publish-failure-user";
+  private static final TestPostgres.Database DATABASE = TestPostgres.newDatabase();
   private static final List<String> envelopes = new CopyOnWriteArrayList<>();
   private static EmbeddedKafkaKraftBroker broker;
   private static HttpServer sentry;
@@ -61,6 +65,7 @@ class PublishFailureIT {
   static void properties(DynamicPropertyRegistry registry) {
     registry.add("spring.kafka.bootstrap-servers", () -> broker.getBrokersAsString());
     registry.add("sentry.dsn", () -> "http://public@127.0.0.1:" + sentry.getAddress().getPort() + "/1");
+    DATABASE.register(registry);
   }
 
   @AfterAll
@@ -71,7 +76,10 @@ class PublishFailureIT {
 
   @Test
   void shouldAnswer503WithRetryAfterWhenKafkaIsDownAndReportItToSentry() {
+    WebTestClient admin = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+    TestCredentials.createUser(admin, USER, "pro");
     WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+        .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + TestCredentials.jwt(USER))
         .responseTimeout(Duration.ofSeconds(20)).build();
 
     // given: a rejected request, which Sentry must not hear about
