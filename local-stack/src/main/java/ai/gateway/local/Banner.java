@@ -6,7 +6,7 @@ final class Banner {
   private Banner() {
   }
 
-  static String ready(LocalStack stack, String providers) {
+  static String ready(LocalStack stack, String providers, String proKey, String freeKey) {
     String gateway = stack.gatewayUrl();
     return """
 
@@ -21,17 +21,25 @@ final class Banner {
           providers           %s
           logs                %s
 
+        Users (new keys at every start; the admin token is local-admin-token unless .env sets GATEWAY_ADMIN_TOKEN):
+          pro-user   plan pro  (has ai_access)   Authorization: Bearer %s
+          free-user  plan free (no ai_access)    Authorization: Bearer %s
+
         A non-streamed call:
-          curl -s %s/v1/generate -H 'Content-Type: application/json' \\
+          curl -s %s/v1/generate -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\
             -d '{"prompt":"Say hello in three words","maxTokens":50}'
 
         A streamed call (Server-Sent Events):
-          curl -N %s/v1/generate/stream -H 'Content-Type: application/json' \\
+          curl -N %s/v1/generate/stream -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\
             -d '{"prompt":"Tell me a short story","maxTokens":200}'
 
         A simulator scenario (see provider-simulator/README.md), e.g. a provider error:
-          curl -s %s/v1/generate -H 'Content-Type: application/json' \\
+          curl -s %s/v1/generate -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\
             -d '{"prompt":"hi","provider":"openai","model":"sim-error-500"}'
+
+        The Free user is refused (403 ENTITLEMENT_REQUIRED):
+          curl -s %s/v1/generate -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\
+            -d '{"prompt":"hi"}'
         """.formatted(
         gateway, gateway,
         stack.service(Service.WORKER).baseUrl(),
@@ -41,6 +49,7 @@ final class Banner {
         stack.postgres().jdbcUrl(),
         providers,
         stack.service(Service.GATEWAY).log().getParent(),
-        gateway, gateway, gateway);
+        proKey, freeKey,
+        gateway, proKey, gateway, proKey, gateway, proKey, gateway, freeKey);
   }
 }

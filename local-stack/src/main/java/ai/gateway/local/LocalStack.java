@@ -258,6 +258,17 @@ public final class LocalStack implements AutoCloseable {
     return service(Service.GATEWAY).baseUrl();
   }
 
+  /** The gateway's admin API, with the admin token the gateway was started with. */
+  public GatewayAdmin admin() {
+    String token = environmentFor(Service.GATEWAY).get("GATEWAY_ADMIN_TOKEN");
+    return new GatewayAdmin(gatewayUrl(), isBlank(token) ? GatewayAdmin.DEVELOPMENT_TOKEN : token);
+  }
+
+  /** A fresh API key of a user on the plan, created through the admin API (the user is created if new). */
+  public String apiKey(String userId, String plan) {
+    return admin().userWithKey(userId, plan);
+  }
+
   @Override
   public void close() {
     // Services first, so none of them logs a storm of connection errors while the broker goes away.
@@ -312,7 +323,15 @@ public final class LocalStack implements AutoCloseable {
     String providers = Stream.of("OPENAI", "ANTHROPIC", "GEMINI")
         .map(name -> name.toLowerCase(java.util.Locale.ROOT) + (isBlank(env.get(name + "_API_KEY")) ? " (simulated)" : " (real API)"))
         .collect(java.util.stream.Collectors.joining(", "));
-    System.out.println(Banner.ready(stack, providers));
+    // The keys printed are the only live keys of the seeded users: a previous run's are revoked.
+    GatewayAdmin admin = stack.admin();
+    Map<String, String> keys = new LinkedHashMap<>();
+    for (String[] seed : new String[][] {{"pro-user", "pro"}, {"free-user", "free"}}) {
+      admin.upsertUser(seed[0], seed[1]);
+      admin.revokeApiKeys(seed[0]);
+      keys.put(seed[0], admin.createApiKey(seed[0]));
+    }
+    System.out.println(Banner.ready(stack, providers, keys.get("pro-user"), keys.get("free-user")));
     stopped.await();
   }
 

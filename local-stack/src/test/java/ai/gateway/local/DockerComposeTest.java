@@ -88,7 +88,8 @@ class DockerComposeTest {
         continue;
       }
       boolean placeholder = config.contains("${" + variable + ":") || config.contains("${" + variable + "}");
-      boolean relaxedBinding = variable.startsWith("SPRING_") && configuresProperty(config, variable);
+      boolean relaxedBinding = (variable.startsWith("SPRING_") || variable.startsWith("GATEWAY_"))
+          && configuresProperty(config, variable);
       if (!placeholder && !relaxedBinding) {
         unread.add(variable);
       }
@@ -106,7 +107,8 @@ class DockerComposeTest {
     }
     assertThat(interpolated).isNotEmpty()
         .allSatisfy(name -> assertThat(name).isIn("OPENAI_API_KEY", "OPENAI_BASE_URL", "SENTRY_DSN",
-            "POSTGRES_PASSWORD", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GEMINI_BASE_URL"));
+            "POSTGRES_PASSWORD", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GEMINI_BASE_URL",
+            "GATEWAY_AUTH_JWT_SECRET", "GATEWAY_ADMIN_TOKEN"));
   }
 
   /** SPRING_KAFKA_BOOTSTRAP_SERVERS binds spring.kafka.bootstrap-servers: the nested YAML must name it. */

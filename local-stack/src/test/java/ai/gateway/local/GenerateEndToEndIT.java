@@ -31,10 +31,12 @@ import tools.jackson.databind.JsonNode;
 class GenerateEndToEndIT {
 
   private static LocalStack stack;
+  private static String key;
 
   @BeforeAll
   static void startStack() {
     stack = LocalStack.builder().start();
+    key = stack.apiKey("e2e-pro-user", "pro");
   }
 
   @AfterAll
@@ -46,7 +48,7 @@ class GenerateEndToEndIT {
 
   @Test
   void shouldAnswerAGenerateCallWithTheProvidersTextAndExactUsage() {
-    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", """
+    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", key, """
         {"prompt":"Say hello in three words","systemPrompt":"Be brief.","provider":"openai","model":"gpt-4o-mini","maxTokens":100}
         """);
 
@@ -72,6 +74,7 @@ class GenerateEndToEndIT {
     HttpResponse<String> response = Http.send(java.net.http.HttpRequest.newBuilder(
             java.net.URI.create(stack.gatewayUrl() + "/v1/generate/stream"))
         .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+        .header("Authorization", "Bearer " + key)
         .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
             {"prompt":"Tell me a story","model":"sim-tokens-25","maxTokens":100}
             """)).build());
@@ -102,7 +105,7 @@ class GenerateEndToEndIT {
 
   @Test
   void shouldAbortTheProviderCallWhenTheClientDisconnects() throws Exception {
-    HttpResponse<InputStream> response = Http.openStream(stack.gatewayUrl() + "/v1/generate/stream", """
+    HttpResponse<InputStream> response = Http.openStream(stack.gatewayUrl() + "/v1/generate/stream", key, """
         {"prompt":"Never-ending","model":"sim-stall","maxTokens":100}
         """);
     assertThat(response.statusCode()).isEqualTo(200);
@@ -127,7 +130,7 @@ class GenerateEndToEndIT {
 
   @Test
   void shouldTurnAProviderFailureIntoAProblemWithoutLeakingTheProviderUrl() {
-    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", """
+    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", key, """
         {"prompt":"hi","provider":"openai","model":"sim-error-500"}
         """);
 
@@ -141,10 +144,31 @@ class GenerateEndToEndIT {
   }
 
   @Test
+  void shouldRefuseCallersWithoutCredentialsOrWithoutAiAccessBeforeAnyProviderCall() {
+    int callsBefore = stack.simulator().ledger().entries().size();
+    String freeKey = stack.apiKey("e2e-free-user", "free");
+    String body = "{\"prompt\":\"hi\"}";
+
+    HttpResponse<String> anonymous = Http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(stack.gatewayUrl() + "/v1/generate"))
+        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+    HttpResponse<String> wrongKey = Http.postJson(stack.gatewayUrl() + "/v1/generate", "aig_not-a-real-key", body);
+    HttpResponse<String> free = Http.postJson(stack.gatewayUrl() + "/v1/generate", freeKey, body);
+
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(Http.json(anonymous.body()).get("code").asString()).isEqualTo("UNAUTHENTICATED");
+    assertThat(wrongKey.statusCode()).isEqualTo(401);
+    assertThat(free.statusCode()).isEqualTo(403);
+    assertThat(Http.json(free.body()).get("code").asString()).isEqualTo("ENTITLEMENT_REQUIRED");
+    assertThat(Http.json(free.body()).get("detail").asString()).isEqualTo("AI access requires Pro subscription");
+    assertThat(stack.simulator().ledger().entries()).hasSize(callsBefore);
+  }
+
+  @Test
   void shouldRejectMalformedJsonBeforeAnyProviderCall() {
     int callsBefore = stack.simulator().ledger().entries().size();
 
-    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", "{\"prompt\": \"unterminated");
+    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", key, "{\"prompt\": \"unterminated");
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(Http.json(response.body()).get("code").asString()).isEqualTo("INVALID_REQUEST");
@@ -154,7 +178,7 @@ class GenerateEndToEndIT {
 
   @Test
   void shouldRecordTheCallsUsageInPostgresThroughTheAggregator() throws Exception {
-    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", """
+    HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", key, """
         {"prompt":"Count my tokens","model":"sim-tokens-7"}
         """);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

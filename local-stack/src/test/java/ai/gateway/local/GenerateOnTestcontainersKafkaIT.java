@@ -27,7 +27,7 @@ class GenerateOnTestcontainersKafkaIT {
         .externalKafka(KAFKA.getBootstrapServers())
         .services(Service.GATEWAY, Service.WORKER)
         .start()) {
-      HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", """
+      HttpResponse<String> response = Http.postJson(stack.gatewayUrl() + "/v1/generate", stack.apiKey("containers-user", "pro"), """
           {"prompt":"Hello through a container","model":"sim-tokens-5"}
           """);
 

@@ -23,14 +23,23 @@ final class Http {
   private Http() {
   }
 
-  static HttpResponse<String> postJson(String url, String body) {
+  /** A POST of JSON with {@code Authorization: Bearer apiKey}. */
+  static HttpResponse<String> postJson(String url, String apiKey, String body) {
     return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + apiKey)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  /** A GET without credentials (actuator endpoints). */
   static HttpResponse<String> get(String url) {
     return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
+  }
+
+  /** A GET with {@code Authorization: Bearer apiKey}. */
+  static HttpResponse<String> get(String url, String apiKey) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + apiKey).GET().build());
   }
 
   static HttpResponse<String> send(HttpRequest request) {
@@ -44,10 +53,11 @@ final class Http {
     }
   }
 
-  static HttpResponse<java.io.InputStream> openStream(String url, String body) {
+  static HttpResponse<java.io.InputStream> openStream(String url, String apiKey, String body) {
     try {
       return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
           .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+          .header("Authorization", "Bearer " + apiKey)
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

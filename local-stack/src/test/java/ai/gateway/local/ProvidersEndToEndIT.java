@@ -17,9 +17,13 @@ class ProvidersEndToEndIT {
 
   private static LocalStack stack;
 
+  private static String key;
+
   @BeforeAll
   static void startStack() {
     stack = LocalStack.builder().services(Service.GATEWAY, Service.WORKER).start();
+    // Any authenticated user may ask which providers exist; no ai_access needed.
+    key = stack.apiKey("providers-free-user", "free");
   }
 
   @AfterAll
@@ -36,6 +40,8 @@ class ProvidersEndToEndIT {
       assertThat(answer.get("configured").asBoolean()).isTrue();
       assertThat(answer.at("/providers/0/name").asString()).isEqualTo("openai");
       assertThat(answer.at("/providers/0/defaultModel").asString()).isEqualTo("gpt-4o-mini");
+      assertThat(answer.get("providers")).extracting(provider -> provider.get("name").asString())
+          .containsExactly("openai", "anthropic", "gemini");
     });
 
     stack.restart(Service.WORKER, Map.of("OPENAI_API_KEY", "", "OPENAI_BASE_URL", "",
@@ -57,7 +63,7 @@ class ProvidersEndToEndIT {
   }
 
   private static JsonNode providers() {
-    HttpResponse<String> response = Http.get(stack.gatewayUrl() + "/v1/providers");
+    HttpResponse<String> response = Http.get(stack.gatewayUrl() + "/v1/providers", key);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Http.json(response.body());
   }

@@ -44,19 +44,31 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * ATTACKS row 45: generations and failures run with canary provider keys; then every place a key could
- * leak to is searched for the canary, raw, base64- and URL-encoded: service logs (their stdout), every
+ * ATTACKS row 45: generations and failures run with canary secrets — the three providers' keys, the
+ * gateway's JWT secret and admin token, and the caller's own API key; then every place a secret could
+ * leak to is searched for each canary, raw, base64- and URL-encoded: service logs (their stdout), every
  * Kafka topic from offset 0 (internal ones included), every PostgreSQL table, the metrics endpoints,
  * the problem bodies the clients got, and the Sentry envelopes the services sent.
  */
 class SecretsCanaryIT {
 
-  private static final String CANARY = "sk-canary-" + UUID.randomUUID().toString().replace("-", "");
+  private static final String CANARY = canary("sk-canary-");
+  private static final String ANTHROPIC_CANARY = canary("sk-ant-canary-");
+  private static final String GEMINI_CANARY = canary("AIza-canary-");
+  private static final String JWT_SECRET_CANARY = canary("jwt-secret-canary-");
+  private static final String ADMIN_TOKEN_CANARY = canary("admin-token-canary-");
+  private static final List<String> CANARIES = new CopyOnWriteArrayList<>(
+      List.of(CANARY, ANTHROPIC_CANARY, GEMINI_CANARY, JWT_SECRET_CANARY, ADMIN_TOKEN_CANARY));
   private static final List<byte[]> SENTRY_ENVELOPES = new CopyOnWriteArrayList<>();
   private static final List<String> RESPONSES = new CopyOnWriteArrayList<>();
 
   private static HttpServer sentry;
   private static LocalStack stack;
+  private static String apiKey;
+
+  private static String canary(String prefix) {
+    return prefix + UUID.randomUUID().toString().replace("-", "");
+  }
 
   @BeforeAll
   static void startStackWithCanaryKeys() throws IOException {
@@ -73,9 +85,22 @@ class SecretsCanaryIT {
     Map<String, String> env = new HashMap<>();
     env.put("SENTRY_DSN", dsn);
     env.put("OPENAI_API_KEY", CANARY);
+    env.put("ANTHROPIC_API_KEY", ANTHROPIC_CANARY);
+    env.put("GEMINI_API_KEY", GEMINI_CANARY);
+    env.put("GATEWAY_AUTH_JWT_SECRET", JWT_SECRET_CANARY);
+    env.put("GATEWAY_ADMIN_TOKEN", ADMIN_TOKEN_CANARY);
+    // Every call below must reach a provider: no rate limit in the way (a list from the environment
+    // replaces the configured list, so each window is given whole).
+    env.put("GATEWAY_RATELIMIT_WINDOWS_0_PERIOD", "1s");
+    env.put("GATEWAY_RATELIMIT_WINDOWS_0_LIMIT", "1000");
     stack = LocalStack.builder().env(env).start();
+    // The keys are real (not the stack's placeholders), so the base URLs must point at the simulator.
     env.put("OPENAI_BASE_URL", stack.simulator().openAiBaseUrl());
+    env.put("ANTHROPIC_BASE_URL", stack.simulator().anthropicBaseUrl());
+    env.put("GEMINI_BASE_URL", stack.simulator().geminiBaseUrl());
     stack.restart(Service.WORKER, env);
+    apiKey = stack.apiKey("canary-user", "pro");
+    CANARIES.add(apiKey);
   }
 
   @AfterAll
@@ -90,16 +115,21 @@ class SecretsCanaryIT {
 
   @Test
   void shouldNeverLeakAProviderKeyAnywhere() throws Exception {
-    // given: successes, provider failures of every kind, a cut stream, and bad input
-    call("{\"prompt\":\"a normal call\",\"model\":\"sim-tokens-5\"}");
-    for (String model : List.of("sim-error-401", "sim-error-500", "sim-error-429", "sim-error-400",
-        "sim-error-quota", "sim-midstream-error", "sim-truncated", "sim-content-filter")) {
-      call("{\"prompt\":\"make it fail\",\"model\":\"" + model + "\"}");
+    // given: successes, provider failures of every kind, a cut stream, and bad input, at each provider
+    for (String provider : List.of("openai", "anthropic", "gemini")) {
+      call("{\"prompt\":\"a normal call\",\"provider\":\"" + provider + "\",\"model\":\"sim-tokens-5\"}");
+      for (String model : List.of("sim-error-401", "sim-error-500", "sim-error-429", "sim-error-400",
+          "sim-error-quota", "sim-midstream-error", "sim-truncated", "sim-content-filter")) {
+        call("{\"prompt\":\"make it fail\",\"provider\":\"" + provider + "\",\"model\":\"" + model + "\"}");
+      }
     }
     call("{\"prompt\":\"bad\",\"maxTokens\":0}");
     call("{\"prompt\":\"bad\",\"api_key\":\"" + CANARY + "-smuggled\"}");
-    assertThat(stack.simulator().ledger().entries()).as("calls reached the provider with the key")
-        .anySatisfy(entry -> assertThat(entry.authorized()).isTrue());
+    RESPONSES.add(Http.postJson(stack.gatewayUrl() + "/v1/generate", ADMIN_TOKEN_CANARY, "{\"prompt\":\"hi\"}").body());
+    assertThat(stack.simulator().ledger().entries()).as("calls reached each provider with its key")
+        .extracting(entry -> entry.provider())
+        .contains("openai", "anthropic", "gemini");
+    assertThat(stack.simulator().ledger().entries()).allSatisfy(entry -> assertThat(entry.authorized()).isTrue());
     await().atMost(Duration.ofSeconds(30)).until(() -> !SENTRY_ENVELOPES.isEmpty());
 
     // then: no trace of the key anywhere (and the detector does find an encoded one)
@@ -133,7 +163,7 @@ class SecretsCanaryIT {
   }
 
   private static void call(String body) {
-    RESPONSES.add(Http.postJson(stack.gatewayUrl() + "/v1/generate", body).body());
+    RESPONSES.add(Http.postJson(stack.gatewayUrl() + "/v1/generate", apiKey, body).body());
   }
 
   private static int scanTopics(List<String> hits) throws Exception {
@@ -208,16 +238,18 @@ class SecretsCanaryIT {
 
   private static List<String> forms() {
     List<String> forms = new ArrayList<>();
-    forms.add(CANARY);
-    // The secret part without the prefix too: a key split or partly masked still leaks.
-    forms.add(CANARY.substring("sk-canary-".length()));
-    forms.add(URLEncoder.encode(CANARY, StandardCharsets.UTF_8));
-    // Base64 of a key inside a larger value depends on its offset modulo 3: the middle of each of the
-    // three encodings is what any of them contains, whatever surrounds the key.
-    for (String prefix : List.of("", "x", "xx", "Bearer ", "Bearer x")) {
-      for (Base64.Encoder encoder : List.of(Base64.getEncoder(), Base64.getUrlEncoder())) {
-        String encoded = encoder.encodeToString((prefix + CANARY).getBytes(StandardCharsets.UTF_8));
-        forms.add(encoded.substring(prefix.isEmpty() ? 0 : 12, encoded.length() - 4));
+    for (String canary : CANARIES) {
+      forms.add(canary);
+      // The secret part without its last 8 characters too: a key cut or partly masked still leaks.
+      forms.add(canary.substring(0, canary.length() - 8));
+      forms.add(URLEncoder.encode(canary, StandardCharsets.UTF_8));
+      // Base64 of a key inside a larger value depends on its offset modulo 3: the middle of each of the
+      // three encodings is what any of them contains, whatever surrounds the key.
+      for (String prefix : List.of("", "x", "xx", "Bearer ", "Bearer x")) {
+        for (Base64.Encoder encoder : List.of(Base64.getEncoder(), Base64.getUrlEncoder())) {
+          String encoded = encoder.encodeToString((prefix + canary).getBytes(StandardCharsets.UTF_8));
+          forms.add(encoded.substring(prefix.isEmpty() ? 0 : 12, encoded.length() - 4));
+        }
       }
     }
     return forms;
