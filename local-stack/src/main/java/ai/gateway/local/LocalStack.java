@@ -292,8 +292,15 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** The one-command local run: design ports, the {@code local} profile, {@code .env} if present. */
-  public static void main(String[] args) throws InterruptedException {
+  /**
+   * The one-command local run: design ports, the {@code local} profile, {@code .env} if present. With
+   * {@code bench} as the first argument, the benchmark harness instead ({@link ai.gateway.local.bench.Benchmark}).
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("bench")) {
+      ai.gateway.local.bench.Benchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     Path home = Path.of(System.getProperty("local-stack.home", ".")).toAbsolutePath().normalize();
     Map<String, String> env = DotEnv.load(home.resolve(".env"), System.getenv());
     for (int port : new int[] {9092, 5432, 8090, 8080, 8081, 8082}) {
