@@ -2,6 +2,7 @@ package ai.gateway.usage;
 
 import static ai.gateway.usage.UsageFixtures.call;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -15,23 +16,33 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import ai.gateway.schemas.Topics;
 import ai.gateway.schemas.v1.UsageEvent;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import ai.gateway.usage.topology.TopologyNames;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.Lifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -43,8 +54,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The whole service on real parts: an in-process KRaft broker, PostgreSQL (zonky), the Spring context with
- * the test profile, health over real HTTP.
+ * The whole service on real parts: an in-process KRaft broker, PostgreSQL (zonky, stopped and restarted for
+ * real outages), the Spring context with the test profile, health over real HTTP, consumer groups inspected
+ * and reset with Kafka's Admin client.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "topics.partitions=2")
 @ActiveProfiles("test")
@@ -58,6 +70,8 @@ import tools.jackson.databind.json.JsonMapper;
 class UsageAggregatorIT {
 
   private static final Duration PATIENCE = Duration.ofSeconds(45);
+  private static final String STREAMS_GROUP = "usage-aggregator";
+  private static final String SINK_GROUP = "usage-sink";
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -82,18 +96,24 @@ class UsageAggregatorIT {
   static class Postgres {
 
     @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres() throws IOException {
-      return EmbeddedPostgres.start();
+    RestartablePostgres restartablePostgres() {
+      return RestartablePostgres.start();
     }
 
     @Bean
-    DynamicPropertyRegistrar datasourceProperties(EmbeddedPostgres postgres) {
-      return registry -> registry.add("spring.datasource.url", () -> postgres.getJdbcUrl("postgres", "postgres"));
+    DynamicPropertyRegistrar datasourceProperties(RestartablePostgres postgres) {
+      return registry -> registry.add("spring.datasource.url", postgres::jdbcUrl);
     }
   }
 
   @Autowired
   JdbcTemplate jdbc;
+
+  @Autowired
+  RestartablePostgres postgres;
+
+  @Autowired
+  ApplicationContext context;
 
   @LocalServerPort
   int port;
@@ -138,6 +158,118 @@ class UsageAggregatorIT {
   }
 
   @Test
+  void shouldRememberEventIdsAsLongAsTheUsageTopicCanHoldThem() throws Exception {
+    // then: ai.usage has the broker's defaults, 7 days of retention in segments of up to 7 days, CreateTime
+    // with producers allowed 1 hour ahead, so an event can stay 14 days and 1 hour (plus a 10 minute margin)
+    assertThat(health().at("/components/streams/details/dedupRetention").asString()).isEqualTo("PT337H10M");
+  }
+
+  @Test
+  void shouldRefuseToStartWhenTheConfiguredDedupRetentionIsShorterThanTheUsageTopicHoldsEvents() {
+    // given
+    SpringApplicationBuilder app = new SpringApplicationBuilder(UsageAggregatorApplication.class).profiles("test");
+    // Arguments, not default properties: those rank below application.yml.
+    String[] args = {
+        "--spring.kafka.bootstrap-servers=" + bootstrapServers,
+        "--spring.datasource.url=" + postgres.jdbcUrl(),
+        "--spring.flyway.enabled=false",
+        "--spring.main.web-application-type=none",
+        "--usage.application-id=usage-aggregator-misconfigured",
+        "--usage.dedup-retention=7d"};
+
+    // when / then: 7 days is ai.usage's retention.ms, but a record outlives it by up to a segment
+    assertThatThrownBy(() -> app.run(args).close())
+        .rootCause()
+        .hasMessageContaining("usage.dedup-retention=PT168H is shorter than ai.usage can hold an event (PT337H10M");
+  }
+
+  @Test
+  void shouldChangeNothingWhenEverythingIsReplayedFromOffsetZero() throws Exception {
+    // given: usage counted and written, the duplicate dropped
+    String u5 = user();
+    UsageEvent first = call(u5, Instant.parse("2026-11-28T10:00:00Z"), "openai", "gpt-4o-mini", 3, 4, 5);
+    UsageEvent second = call(u5, Instant.parse("2026-11-28T11:00:00Z"), "openai", "gpt-4o-mini", 6, 7, 8);
+    UsageEvent third = call(u5, Instant.parse("2026-11-29T09:00:00Z"), "anthropic", "claude-sonnet", 1, 1, 1);
+    produce(first, second, first, third);
+    List<String> users = List.of(u5);
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(totals(users)).containsExactlyInAnyOrder(
+        new DailyTotal(u5, LocalDate.of(2026, 11, 28), "openai", "gpt-4o-mini", 2, 9, 11, 20, 13, 0),
+        new DailyTotal(u5, LocalDate.of(2026, 11, 29), "anthropic", "claude-sonnet", 1, 1, 1, 2, 1, 0)));
+    try (Admin admin = admin()) {
+      Map<TopicPartition, Long> usageEnd = nonEmpty(endOffsets(admin, Topics.USAGE.defaultName()));
+      await().atMost(PATIENCE).until(() -> reached(committed(admin, STREAMS_GROUP), usageEnd));
+      Map<String, List<Map<String, Object>>> before = rows(users);
+      Map<TopicPartition, Long> ledgerEnd = endOffsets(admin, TopologyNames.DEFAULT_USAGE_LEDGER);
+
+      // when: both consumers stop, their groups go back to offset zero of every topic they read, and they start
+      // again; Kafka Streams rebuilds its state (the test profile deletes it on stop) from the changelogs
+      Lifecycle sink = context.getBean("usageSink", Lifecycle.class);
+      Lifecycle streams = context.getBean("usageStreams", Lifecycle.class);
+      sink.stop();
+      streams.stop();
+      // Kafka Streams left the group on close, rather than holding its partitions for the session timeout
+      await().atMost(Duration.ofSeconds(10)).until(() -> membersOf(admin, STREAMS_GROUP) == 0
+          && membersOf(admin, SINK_GROUP) == 0);
+      Map<TopicPartition, Long> streamsDone = Map.copyOf(usageEnd);
+      Map<TopicPartition, Long> sinkDone = committed(admin, SINK_GROUP);
+      resetToZero(admin, STREAMS_GROUP, streamsDone.keySet());
+      resetToZero(admin, SINK_GROUP, sinkDone.keySet());
+      assertThat(committed(admin, SINK_GROUP).values()).containsOnly(0L);
+      streams.start();
+      sink.start();
+
+      // then: both re-read everything they had read, and counted and wrote nothing new
+      await().atMost(PATIENCE).until(() -> reached(committed(admin, STREAMS_GROUP), streamsDone)
+          && reached(committed(admin, SINK_GROUP), sinkDone));
+      assertThat(endOffsets(admin, TopologyNames.DEFAULT_USAGE_LEDGER)).isEqualTo(ledgerEnd);
+      assertThat(rows(users)).isEqualTo(before);
+      assertThat(totals(users)).isEqualTo(recount(users));
+    }
+  }
+
+  @Test
+  void shouldStopWritingWhilePostgresIsDownAndCatchUpWhenItReturns() throws Exception {
+    // given
+    String u4 = user();
+    List<UsageEvent> events = List.of(
+        call(u4, Instant.parse("2026-11-28T10:00:00Z"), "openai", "gpt-4o-mini", 1, 2, 3),
+        call(u4, Instant.parse("2026-11-28T11:00:00Z"), "openai", "gpt-4o-mini", 4, 5, 6),
+        call(u4, Instant.parse("2026-11-28T12:00:00Z"), "gemini", "gemini-2.0-flash", 7, 8, 9));
+    try (Admin admin = admin()) {
+      Map<TopicPartition, Long> committedBefore = committed(admin, SINK_GROUP);
+      long ledgerBefore = sum(endOffsets(admin, TopologyNames.DEFAULT_USAGE_LEDGER));
+      postgres.stop();
+      try {
+        // when
+        produce(events.toArray(UsageEvent[]::new));
+
+        // then: the writer keeps failing, and commits nothing: the counted usage waits in Kafka
+        await().atMost(PATIENCE).untilAsserted(() -> {
+          JsonNode health = health();
+          assertThat(health.at("/components/sink/status").asString()).isEqualTo("DOWN");
+          assertThat(health.at("/components/sink/details/failedWrites").asLong()).isGreaterThanOrEqualTo(2);
+          assertThat(sum(endOffsets(admin, TopologyNames.DEFAULT_USAGE_LEDGER))).isGreaterThanOrEqualTo(ledgerBefore + 3);
+        });
+        assertThat(committed(admin, SINK_GROUP)).isEqualTo(committedBefore);
+      } finally {
+        // when: the same server comes back, same port, same data
+        postgres.startAgain();
+      }
+
+      // then: the pool reconnects by itself (until then, queries fail as the writer's did)
+      await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> {
+        assertThat(eventIds(List.of(u4))).containsExactlyInAnyOrderElementsOf(
+            events.stream().map(UsageEvent::getEventId).toList());
+        assertThat(totals(List.of(u4))).containsExactlyInAnyOrder(
+            new DailyTotal(u4, LocalDate.of(2026, 11, 28), "gemini", "gemini-2.0-flash", 1, 7, 8, 15, 9, 0),
+            new DailyTotal(u4, LocalDate.of(2026, 11, 28), "openai", "gpt-4o-mini", 2, 5, 7, 12, 9, 0));
+        assertThat(health().at("/components/sink/status").asString()).isEqualTo("UP");
+      });
+      assertThat(totals(List.of(u4))).isEqualTo(recount(List.of(u4)));
+    }
+  }
+
+  @Test
   void shouldRetryWhilePostgresRejectsWritesAndLoseNothing() {
     // given: every ledger insert fails
     jdbc.execute("ALTER TABLE ai_usage RENAME TO ai_usage_offline");
@@ -170,6 +302,68 @@ class UsageAggregatorIT {
       assertThat(totals(List.of(u3))).hasSize(2).isEqualTo(recount(List.of(u3)));
       assertThat(health().at("/components/sink/status").asString()).isEqualTo("UP");
     });
+  }
+
+  private Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+  }
+
+  private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
+    int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int partition = 0; partition < partitions; partition++) {
+      latest.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+    }
+    Map<TopicPartition, Long> end = new HashMap<>();
+    admin.listOffsets(latest).all().get().forEach((partition, info) -> end.put(partition, info.offset()));
+    return end;
+  }
+
+  private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().forEach((partition, offset) -> {
+      if (offset != null) {
+        offsets.put(partition, offset.offset());
+      }
+    });
+    return offsets;
+  }
+
+  private static int membersOf(Admin admin, String group) throws Exception {
+    return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().size();
+  }
+
+  private static void resetToZero(Admin admin, String group, Set<TopicPartition> partitions) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
+    partitions.forEach(partition -> zero.put(partition, new OffsetAndMetadata(0)));
+    admin.alterConsumerGroupOffsets(group, zero).all().get();
+  }
+
+  /** Whether every partition's committed offset is at least the given one. */
+  private static boolean reached(Map<TopicPartition, Long> committed, Map<TopicPartition, Long> offsets) {
+    return offsets.entrySet().stream()
+        .allMatch(offset -> committed.getOrDefault(offset.getKey(), -1L) >= offset.getValue());
+  }
+
+  private static Map<TopicPartition, Long> nonEmpty(Map<TopicPartition, Long> endOffsets) {
+    Map<TopicPartition, Long> withRecords = new HashMap<>(endOffsets);
+    withRecords.values().removeIf(end -> end == 0);
+    return withRecords;
+  }
+
+  private static long sum(Map<TopicPartition, Long> offsets) {
+    return offsets.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Every column of the users' ledger and totals rows, recorded_at and updated_at included. */
+  private Map<String, List<Map<String, Object>>> rows(List<String> users) {
+    Object[] ids = {users.toArray(String[]::new)};
+    return Map.of(
+        "ai_usage", jdbc.queryForList(
+            "SELECT *, xmin::text AS row_version FROM ai_usage WHERE user_id = ANY (?) ORDER BY event_id", ids),
+        "ai_usage_daily_totals", jdbc.queryForList(
+            "SELECT *, xmin::text AS row_version FROM ai_usage_daily_totals WHERE user_id = ANY (?) ORDER BY 1, 2, 3, 4",
+            ids));
   }
 
   private static String user() {

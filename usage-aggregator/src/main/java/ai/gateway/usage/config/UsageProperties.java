@@ -3,13 +3,15 @@ package ai.gateway.usage.config;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * The aggregator's own settings; defaults are in {@code application.yml}.
  *
  * @param applicationId the Kafka Streams application id (consumer group, prefix of internal topics)
- * @param dedupRetention how long an eventId is remembered; at least the retention of {@code ai.usage}
+ * @param dedupRetention how long an eventId is remembered; absent: exactly as long as {@code ai.usage} can hold an
+ *     event (read from the topic at start); when set, a value shorter than that fails the start
  * @param stateDir Kafka Streams' state directory; one per instance (two instances cannot share one)
  * @param cleanUpStateOnStop deletes this instance's local state when it stops (tests: no leftovers)
  * @param commitInterval Kafka Streams' commit interval: under exactly-once, how often a transaction ends
@@ -17,12 +19,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param sink the PostgreSQL writer
  */
 @ConfigurationProperties(prefix = "usage", ignoreUnknownFields = false)
-public record UsageProperties(String applicationId, Duration dedupRetention, Path stateDir, boolean cleanUpStateOnStop,
-    Duration commitInterval, Sink sink) {
+public record UsageProperties(String applicationId, @Nullable Duration dedupRetention, Path stateDir,
+    boolean cleanUpStateOnStop, Duration commitInterval, Sink sink) {
 
   public UsageProperties {
     Validation.notBlank("usage.application-id", applicationId);
-    Validation.positive("usage.dedup-retention", dedupRetention);
+    if (dedupRetention != null) {
+      Validation.positive("usage.dedup-retention", dedupRetention);
+    }
     Validation.check(stateDir != null, "usage.state-dir is required");
     Validation.positive("usage.commit-interval", commitInterval);
     Validation.check(sink != null, "usage.sink is required");

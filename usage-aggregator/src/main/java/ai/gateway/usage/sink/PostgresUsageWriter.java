@@ -28,7 +28,12 @@ final class PostgresUsageWriter implements UsageWriter {
       ON CONFLICT (event_id) DO NOTHING
       """;
 
-  /** The WHERE keeps a newer row when an older totals value arrives late (e.g. after a repartition). */
+  /**
+   * Absolute values replace the row, never add to it. The WHERE keeps the row when the incoming value is not
+   * ahead of it in {@link TotalsOrder} (requests, then updatedAt): an older value read again after a replay,
+   * or a recount from zero that has not caught up, never lowers a total. An identical value is not written
+   * again, so a replay leaves even the row's version untouched.
+   */
   static final String UPSERT_TOTALS = """
       INSERT INTO ai_usage_daily_totals AS t (user_id, day, provider, model, requests, prompt_tokens,
           completion_tokens, total_tokens, cost_micro_usd, estimated_requests, updated_at)
@@ -41,7 +46,7 @@ final class PostgresUsageWriter implements UsageWriter {
           cost_micro_usd = EXCLUDED.cost_micro_usd,
           estimated_requests = EXCLUDED.estimated_requests,
           updated_at = EXCLUDED.updated_at
-      WHERE EXCLUDED.updated_at >= t.updated_at
+      WHERE (EXCLUDED.requests, EXCLUDED.updated_at) > (t.requests, t.updated_at)
       """;
 
   private final JdbcTemplate jdbc;

@@ -58,7 +58,7 @@ final class UsageSink implements SmartLifecycle {
   private final Counter usageRows;
   private final Counter totalsRows;
   private final Counter undecodable;
-  private final CountDownLatch stopping = new CountDownLatch(1);
+  private volatile CountDownLatch stopping = new CountDownLatch(1);
   /** Per partition, the offset up to which records failed to be written; empty when none are pending. */
   private final Map<TopicPartition, Long> failedUpTo = new HashMap<>();
   private volatile boolean running;
@@ -86,6 +86,7 @@ final class UsageSink implements SmartLifecycle {
 
   @Override
   public synchronized void start() {
+    stopping = new CountDownLatch(1); // a stopped sink can be started again
     running = true;
     Thread started = new Thread(this::run, "usage-sink");
     started.start();
@@ -206,7 +207,7 @@ final class UsageSink implements SmartLifecycle {
         } else {
           UsageTotals totals = Topics.USAGE_TOTALS.valueSerde().deserializer().deserialize(record.topic(), record.value());
           if (totals != null) {
-            newestTotals.merge(keyOf(totals), totals, UsageSink::newer);
+            newestTotals.merge(keyOf(totals), totals, TotalsOrder::newer);
           }
         }
       } catch (SerializationException e) {
@@ -221,11 +222,6 @@ final class UsageSink implements SmartLifecycle {
 
   private static UsageTotalsKey keyOf(UsageTotals totals) {
     return new UsageTotalsKey(totals.getUserId(), totals.getDay(), totals.getProvider(), totals.getModel());
-  }
-
-  /** Within a partition records arrive oldest first; the timestamp decides across partitions. */
-  private static UsageTotals newer(UsageTotals earlier, UsageTotals later) {
-    return later.getUpdatedAt().isBefore(earlier.getUpdatedAt()) ? earlier : later;
   }
 
   private static void rewind(Consumer<byte[], byte[]> consumer, ConsumerRecords<byte[], byte[]> records) {

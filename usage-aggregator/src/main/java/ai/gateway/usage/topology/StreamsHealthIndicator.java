@@ -1,5 +1,7 @@
 package ai.gateway.usage.topology;
 
+import java.time.Duration;
+
 import org.apache.kafka.streams.KafkaStreams;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -21,6 +23,11 @@ final class StreamsHealthIndicator implements HealthIndicator {
     KafkaStreams.State state = streams.state();
     boolean up = state == KafkaStreams.State.RUNNING
         || (state == KafkaStreams.State.REBALANCING && streams.hasBeenRunning());
-    return (up ? Health.up() : Health.down()).withDetail("state", state.name()).build();
+    Health.Builder health = (up ? Health.up() : Health.down()).withDetail("state", state.name());
+    Duration dedupRetention = streams.dedupRetention();
+    if (dedupRetention != null) {
+      health.withDetail("dedupRetention", dedupRetention.toString());
+    }
+    return health.build();
   }
 }

@@ -16,14 +16,19 @@ import org.springframework.context.annotation.Configuration;
 class TopologyConfiguration {
 
   /** Kafka unreachable at start fails the start after this, rather than running without topics. */
-  private static final Duration TOPIC_CREATION_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
 
   @Bean
   UsageStreams usageStreams(KafkaProperties kafka, TopicsProperties topics, UsageProperties usage, MeterRegistry meters) {
     MissingTopics missing = new MissingTopics(kafka.buildAdminProperties(),
-        MissingTopics.of(topics.names(), topics.partitions(), topics.replicationFactor()), TOPIC_CREATION_TIMEOUT);
-    return new UsageStreams(UsageTopology.build(topics.names(), usage.dedupRetention()),
-        streamsConfig(kafka, topics, usage), missing, meters, usage.cleanUpStateOnStop());
+        MissingTopics.of(topics.names(), topics.partitions(), topics.replicationFactor()), TOPIC_TIMEOUT);
+    DedupRetention dedup = new DedupRetention(kafka.buildAdminProperties(), topics.usage(), usage.dedupRetention(),
+        TOPIC_TIMEOUT);
+    return new UsageStreams(() -> {
+      missing.create();
+      Duration retention = dedup.resolve();
+      return new UsageStreams.Plan(UsageTopology.build(topics.names(), retention), retention);
+    }, streamsConfig(kafka, topics, usage), meters, usage.cleanUpStateOnStop());
   }
 
   static Properties streamsConfig(KafkaProperties kafka, TopicsProperties topics, UsageProperties usage) {

@@ -6,10 +6,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Properties;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -20,36 +23,46 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Runs the topology: creates missing topics, then starts {@link KafkaStreams}; closes it on shutdown.
- * Starts before the PostgreSQL writer and stops after it (lower phase).
+ * Runs the topology: prepares it (missing topics created, the dedup retention checked against
+ * {@code ai.usage}), then starts {@link KafkaStreams}; closes it on shutdown. Starts before the PostgreSQL
+ * writer and stops after it (lower phase).
  */
 final class UsageStreams implements SmartLifecycle {
+
+  /** What a start runs on: the topology, built with the dedup retention resolved against the topic. */
+  record Plan(Topology topology, Duration dedupRetention) {
+  }
 
   static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 100;
   private static final Logger log = LoggerFactory.getLogger(UsageStreams.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-  private final Topology topology;
+  private final Supplier<Plan> plans;
   private final Properties config;
-  private final MissingTopics topics;
   private final MeterRegistry meters;
   private final boolean cleanUpOnStop;
   private volatile @Nullable KafkaStreams streams;
   private volatile boolean wasRunning;
+  private volatile @Nullable Duration dedupRetention;
   private @Nullable KafkaStreamsMetrics metrics;
 
-  UsageStreams(Topology topology, Properties config, MissingTopics topics, MeterRegistry meters, boolean cleanUpOnStop) {
-    this.topology = topology;
+  /**
+   * @param plans run at every start, so a restart re-checks the topic: its retention may have changed
+   */
+  UsageStreams(Supplier<Plan> plans, Properties config, MeterRegistry meters, boolean cleanUpOnStop) {
+    this.plans = plans;
     this.config = config;
-    this.topics = topics;
     this.meters = meters;
     this.cleanUpOnStop = cleanUpOnStop;
   }
 
   @Override
   public synchronized void start() {
-    topics.create();
-    KafkaStreams created = new KafkaStreams(topology, config);
+    Plan plan = plans.get();
+    log.info("remembering usage eventIds for {}", plan.dedupRetention());
+    dedupRetention = plan.dedupRetention();
+    wasRunning = false;
+    KafkaStreams created = new KafkaStreams(plan.topology(), config);
     created.setStateListener((newState, oldState) -> {
       log.info("Kafka Streams {} -> {}", oldState, newState);
       if (newState == KafkaStreams.State.RUNNING) {
@@ -75,7 +88,11 @@ final class UsageStreams implements SmartLifecycle {
     if (running == null) {
       return;
     }
-    running.close(CLOSE_TIMEOUT);
+    // Leaving the group hands this instance's tasks to the others at once. Kafka Streams stays in the group
+    // by default (for static members); with dynamic membership, as here, the tasks would wait for the
+    // session timeout (45 s), and usage would stop reaching PostgreSQL for that long on every deploy.
+    running.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(CLOSE_TIMEOUT));
     if (metrics != null) {
       metrics.close();
     }
@@ -125,6 +142,11 @@ final class UsageStreams implements SmartLifecycle {
   KafkaStreams.State state() {
     KafkaStreams current = streams;
     return current == null ? KafkaStreams.State.NOT_RUNNING : current.state();
+  }
+
+  /** The dedup retention of the running topology; null before the first start. */
+  @Nullable Duration dedupRetention() {
+    return dedupRetention;
   }
 
   /** Whether the client has reached RUNNING since it started: a later rebalance is not an outage. */

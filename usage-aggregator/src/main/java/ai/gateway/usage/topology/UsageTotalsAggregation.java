@@ -53,8 +53,8 @@ final class UsageTotalsAggregation implements Aggregator<UsageTotalsKey, UsageEv
 
   /**
    * Strictly increasing per key, even if the wall clock stalls or steps back (a task moving to a host whose
-   * clock is behind): the PostgreSQL writer keeps a row unless the incoming {@code updatedAt} is at least
-   * the stored one, so a totals value stamped earlier than its predecessor would be dropped there.
+   * clock is behind), so that readers can order two values of a key by it. The PostgreSQL writer orders by
+   * {@code requests} first (it grows by one per event) and by {@code updatedAt} only between equal counts.
    */
   private Instant nextUpdatedAt(Instant previous) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);

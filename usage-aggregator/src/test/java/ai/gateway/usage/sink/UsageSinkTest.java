@@ -174,6 +174,23 @@ class UsageSinkTest {
     assertThat(committed()).containsEntry(LEDGER_0, 1L).containsEntry(TOTALS_0, 3L);
   }
 
+  @Test
+  void shouldPreferMoreRequestsOverALaterTimestampWithinABatch() {
+    // given: a recount from zero (application reset) stamped later than the value it has not caught up with
+    addTotals(0, totals("u1", 5, NOON));
+    addTotals(1, totals("u1", 2, NOON.plusSeconds(60)));
+    addTotals(2, totals("u2", 3, NOON));
+    addTotals(3, totals("u2", 3, NOON.plusMillis(1)));
+
+    // when
+    sink.pollOnce(consumer);
+
+    // then
+    assertThat(writer.written).singleElement().satisfies(batch -> assertThat(batch.totals())
+        .extracting(UsageTotals::getUserId, UsageTotals::getRequests, UsageTotals::getUpdatedAt)
+        .containsExactly(tuple("u1", 5L, NOON), tuple("u2", 3L, NOON.plusMillis(1))));
+  }
+
   private Map<TopicPartition, Long> committed() {
     Map<TopicPartition, Long> offsets = new HashMap<>();
     consumer.committed(Set.of(LEDGER_0, TOTALS_0)).forEach((partition, offset) -> {
