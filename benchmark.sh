@@ -3,6 +3,7 @@
 # production configuration against the provider simulator, measures direct-to-simulator versus through the
 # gateway, prints a Markdown report and writes it with the histograms to target/benchmark/.
 # Arguments: --levels=1,64 --requests=300,4000 --warm-up=400 --max-tokens=100 --usage-per-second=1000
+#            --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
 #            --usage-seconds=20 --out=target/benchmark
 set -euo pipefail
 cd "$(dirname "$0")"

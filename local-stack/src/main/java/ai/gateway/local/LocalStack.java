@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,9 +44,10 @@ public final class LocalStack implements AutoCloseable {
   private final String bootstrapServers;
   private final Postgres postgres;
   private final ProviderSimulator simulator;
-  private final Map<Service, ServiceProcess> services = new EnumMap<>(Service.class);
-  private final Map<Service, Integer> ports = new EnumMap<>(Service.class);
-  private final Map<Service, Map<String, String>> overrides = new EnumMap<>(Service.class);
+  // Concurrent: services start in parallel, and a test may restart one service while another restarts.
+  private final Map<Service, ServiceProcess> services = new ConcurrentHashMap<>();
+  private final Map<Service, Integer> ports = new ConcurrentHashMap<>();
+  private final Map<Service, Map<String, String>> overrides = new ConcurrentHashMap<>();
 
   private LocalStack(Options options, @Nullable KafkaBroker broker, String bootstrapServers, Postgres postgres,
       ProviderSimulator simulator) {
@@ -176,6 +177,11 @@ public final class LocalStack implements AutoCloseable {
     env.put("SPRING_FLYWAY_USER", Postgres.USER);
     env.put("SPRING_FLYWAY_PASSWORD", Postgres.PASSWORD);
     env.put("TOPICS_PARTITIONS", Integer.toString(options.partitions()));
+    if (service == Service.AGGREGATOR) {
+      // Kafka Streams state belongs to this stack's broker: never a directory another stack on the
+      // machine (or an earlier one) uses. Kept across restarts of the aggregator, as a volume would be.
+      env.put("USAGE_STATEDIR", options.workDir().resolve("usage-aggregator-state").toAbsolutePath().toString());
+    }
     if (service == Service.WORKER) {
       // A provider without a real key is the simulator. With a real key and no base URL, the real API is used.
       simulateUnlessKeyed(env, "OPENAI", simulator.openAiBaseUrl());

@@ -34,6 +34,7 @@ import org.HdrHistogram.Histogram;
  * <pre>
  *   ./benchmark.sh                                   # the full run (levels 1 and 64)
  *   ./benchmark.sh --levels=1,64,256 --requests=300,4000,8000
+ *   ./benchmark.sh --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
  * </pre>
  */
 public final class Benchmark {
@@ -44,7 +45,7 @@ public final class Benchmark {
 
   /** What to run. */
   public record Options(List<Integer> levels, List<Integer> requests, int warmUp, int maxTokens,
-      int usagePerSecond, int usageSeconds, Path out) {
+      int usagePerSecond, int usageSeconds, Path out, List<String> serviceJvmArgs) {
 
     static Options parse(String... args) {
       Map<String, String> given = new LinkedHashMap<>();
@@ -62,7 +63,9 @@ public final class Benchmark {
           Integer.parseInt(given.getOrDefault("max-tokens", "100")),
           Integer.parseInt(given.getOrDefault("usage-per-second", "1000")),
           Integer.parseInt(given.getOrDefault("usage-seconds", "20")),
-          Path.of(given.getOrDefault("out", "target/benchmark")));
+          Path.of(given.getOrDefault("out", "target/benchmark")),
+          // e.g. --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
+          List.of(given.getOrDefault("service-jvm-args", "-Xmx768m").strip().split("\\s+")));
       if (options.levels.size() != options.requests.size()) {
         throw new IllegalArgumentException("--levels and --requests need as many values each");
       }
@@ -105,7 +108,7 @@ public final class Benchmark {
   public static void main(String... args) throws Exception {
     Options options = Options.parse(args);
     Path home = Path.of(System.getProperty("local-stack.home", ".")).toAbsolutePath().normalize();
-    Report report = run(home, options, List.of("-Xmx768m"));
+    Report report = run(home, options, options.serviceJvmArgs());
     System.out.println(report.markdown());
     System.exit(0);
   }
