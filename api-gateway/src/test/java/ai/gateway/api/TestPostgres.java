@@ -2,12 +2,15 @@ package ai.gateway.api;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
@@ -34,6 +37,26 @@ public final class TestPostgres {
 
     public String r2dbcUrl() {
       return "r2dbc:postgresql://localhost:" + port + "/" + name;
+    }
+
+    /**
+     * Creates the usage aggregator's tables ({@code ai_usage}, {@code ai_usage_daily_totals}) by running that
+     * module's own migrations from its source tree, with its own history table, as the aggregator does in
+     * production (the gateway only reads them). Before the gateway starts: its Flyway then finds a non-empty
+     * schema, as it does when the aggregator migrated first. Tests run with the module as working directory.
+     */
+    public Database withUsageTables() {
+      Path migrations = Path.of("..", "usage-aggregator", "src", "main", "resources", "db", "migration").toAbsolutePath().normalize();
+      if (!Files.isDirectory(migrations)) {
+        throw new IllegalStateException("the usage aggregator's migrations are not at " + migrations);
+      }
+      Flyway.configure()
+          .dataSource(jdbcUrl(), USER, PASSWORD)
+          .locations("filesystem:" + migrations)
+          .table("flyway_schema_history_usage")
+          .load()
+          .migrate();
+      return this;
     }
 
     /** The gateway's R2DBC and Flyway settings, pointing at this database. */

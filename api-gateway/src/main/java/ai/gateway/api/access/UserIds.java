@@ -7,14 +7,14 @@ import java.util.regex.Pattern;
  * ({@code 8f14e45f-…}, {@code auth0|5f7c…}, {@code google-oauth2|1234}, an e-mail address) and nothing that
  * could break a log line, a header or a Kafka key.
  */
-final class UserIds {
+public final class UserIds {
 
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:@|+-]{1,255}");
 
   private UserIds() {
   }
 
-  static boolean isValid(String userId) {
+  public static boolean isValid(String userId) {
     return VALID.matcher(userId).matches();
   }
 }

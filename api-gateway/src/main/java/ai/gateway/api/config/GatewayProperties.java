@@ -14,6 +14,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -29,6 +30,7 @@ import org.springframework.validation.annotation.Validated;
  * @param auth        how callers of {@code /v1} authenticate
  * @param admin       the credential of {@code /admin}
  * @param rateLimit   per-user request limits
+ * @param usage       usage reads ({@code /v1/usage}, {@code /admin/usage}) and the daily token totals
  */
 @Validated
 @ConfigurationProperties(prefix = "gateway", ignoreUnknownFields = false)
@@ -42,7 +44,8 @@ public record GatewayProperties(
     @DefaultValue @Valid Http http,
     @DefaultValue @Valid Auth auth,
     @DefaultValue @Valid Admin admin,
-    @DefaultValue @Valid RateLimit rateLimit) {
+    @DefaultValue @Valid RateLimit rateLimit,
+    @DefaultValue @Valid Usage usage) {
 
   /** @param keepAlive interval of {@code : keep-alive} comments once a stream has started */
   public record Stream(@DefaultValue("15s") @NotNull Duration keepAlive) {
@@ -156,5 +159,20 @@ public record GatewayProperties(
     /** At most {@code limit} creations in any {@code period}. */
     public record Window(@NotNull Duration period, @Min(1) int limit) {
     }
+  }
+
+  /**
+   * Reading the usage tables the usage aggregator writes.
+   *
+   * @param maxRange            the longest range one request may ask for: {@code to - from} of instants, or
+   *                            that many days of the daily view; bounds what one query can scan
+   * @param queryTimeout        a usage query slower than this answers 503 {@code UNAVAILABLE}
+   * @param dailyTokensCacheTtl how long {@code DailyTokens} keeps a user's total of the day ({@code 0s}: not
+   *                            cached); adds to the staleness of that total
+   */
+  public record Usage(
+      @DefaultValue("366d") @NotNull @DurationMin(days = 1) @DurationMax(days = 3660) Duration maxRange,
+      @DefaultValue("5s") @NotNull @DurationMin(millis = 1) Duration queryTimeout,
+      @DefaultValue("5s") @NotNull @DurationMax(seconds = 60) Duration dailyTokensCacheTtl) {
   }
 }

@@ -75,7 +75,8 @@ class AccessIT {
 
   private static final int LIMIT = 25;
   private static final String BODY = "{\"prompt\":\"Say hello\"}";
-  private static final TestPostgres.Database DATABASE = TestPostgres.newDatabase();
+  // With the usage aggregator's tables too, as in production: the route guard reads usage routes for real.
+  private static final TestPostgres.Database DATABASE = TestPostgres.newDatabase().withUsageTables();
   private static EmbeddedKafkaKraftBroker broker;
   private static @Nullable TestWorker worker;
 
@@ -452,14 +453,17 @@ class AccessIT {
 
   /**
    * Every {@code /v1} route the gateway serves, found from its handler mappings (annotated controllers and
-   * router functions), must answer 401 without credentials; and a route that creates work for a Pro user
-   * with budget must refuse a Free user (403) and a Pro user without budget (429), publishing nothing. A
-   * route added later that skips {@link WorkAdmission} fails here.
+   * router functions), must answer 401 without credentials; a route that creates work for a Pro user
+   * with budget must refuse a Free user (403) and a Pro user without budget (429), publishing nothing; and a
+   * route that does not create work must refuse neither of them (it needs authentication only). A route
+   * added later that skips {@link WorkAdmission}, or a read that checks the entitlement or spends the
+   * budget, fails here.
    */
   @Test
   void everyV1RouteShouldNeedAuthenticationAndCreateWorkOnlyWithEntitlementAndBudget() {
     List<Route> routes = v1Routes();
-    assertThat(routes).extracting(Route::toString).contains("POST /v1/generate", "POST /v1/generate/stream");
+    assertThat(routes).extracting(Route::toString).contains("POST /v1/generate", "POST /v1/generate/stream",
+        "GET /v1/providers", "GET /v1/usage", "GET /v1/usage/daily");
     String pro = newUser("pro");
     String proKey = TestCredentials.createKey(client, pro).key();
     String freeKey = TestCredentials.createKey(client, newUser("free")).key();
@@ -480,7 +484,13 @@ class AccessIT {
       String control = requestId();
       call(route, proKey, control).expectBody().returnResult();
       if (!published(control)) {
-        continue; // the route does not create work: authentication is all it needs
+        // the route does not create work: authentication is all it needs, so neither plan nor budget matters
+        for (String bearer : List.of(freeKey, exhaustedKey)) {
+          EntityExchangeResult<byte[]> read = call(route, bearer, requestId()).expectBody().returnResult();
+          assertThat(read.getStatus().value()).as("%s for a Free user or one without budget", route)
+              .isNotIn(401, 403, 429).isLessThan(500);
+        }
+        continue;
       }
       creating.add(route.toString());
 
@@ -497,7 +507,9 @@ class AccessIT {
       mustNotPublish.add(overLimit);
     }
 
-    assertThat(creating).contains("POST /v1/generate", "POST /v1/generate/stream");
+    assertThat(creating).contains("POST /v1/generate", "POST /v1/generate/stream")
+        .doesNotContain("GET /v1/providers", "GET /v1/usage", "GET /v1/usage/daily");
+    assertThat(admittedOf(pro, LIMIT)).as("reads spent none of the budget; creations one each").isEqualTo(LIMIT - creating.size());
     assertNotPublished(mustNotPublish.toArray(String[]::new));
   }
 
