@@ -1,6 +1,6 @@
 package ai.gateway.worker.provider.anthropic;
 
-import ai.gateway.worker.provider.ProviderAdapter;
+import ai.gateway.worker.provider.ConfiguredProvider;
 import ai.gateway.worker.provider.ProviderEvent;
 import ai.gateway.worker.provider.ProviderException;
 import ai.gateway.worker.provider.ProviderHttp;
@@ -10,7 +10,6 @@ import ai.gateway.worker.provider.ProviderRequest;
 import ai.gateway.worker.provider.Secret;
 import java.net.URI;
 import java.time.Clock;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.IntConsumer;
 import org.springframework.http.MediaType;
@@ -22,7 +21,7 @@ import reactor.core.publisher.Flux;
  * only, {@code anthropic-version: 2023-06-01}, the job id in {@code X-Client-Request-Id}; the system prompt
  * in the top-level {@code system} field (Anthropic has no system role).
  */
-public final class AnthropicAdapter implements ProviderAdapter, AutoCloseable {
+public final class AnthropicAdapter extends ConfiguredProvider implements AutoCloseable {
 
   public static final String NAME = "anthropic";
   /** The public endpoint: where a real key without a base URL goes. */
@@ -31,7 +30,6 @@ public final class AnthropicAdapter implements ProviderAdapter, AutoCloseable {
   static final String API_VERSION = "2023-06-01";
   private static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-  private final ProviderProperties properties;
   private final Secret apiKey;
   private final URI baseUrl;
   private final ProviderHttp http;
@@ -43,7 +41,7 @@ public final class AnthropicAdapter implements ProviderAdapter, AutoCloseable {
 
   /** @param onRead sees the size of every network read of a stream body (tests prove reads stay separate) */
   public AnthropicAdapter(ProviderProperties properties, IntConsumer onRead) {
-    this.properties = properties;
+    super(properties);
     this.apiKey = Objects.requireNonNull(properties.resolvedApiKey(), "Anthropic is not configured: no API key");
     this.baseUrl = properties.resolvedBaseUrl(REAL_API);
     this.http = new ProviderHttp(NAME, properties, baseUrl, onRead);
@@ -54,25 +52,9 @@ public final class AnthropicAdapter implements ProviderAdapter, AutoCloseable {
     return ProviderId.ANTHROPIC;
   }
 
-  @Override
-  public String defaultModel() {
-    return properties.defaultModel();
-  }
 
-  @Override
-  public int defaultMaxTokens() {
-    return properties.defaultMaxTokens();
-  }
 
-  @Override
-  public double defaultTemperature() {
-    return properties.defaultTemperature();
-  }
 
-  @Override
-  public List<String> allowedModels() {
-    return properties.allowedModels();
-  }
 
   @Override
   public Flux<ProviderEvent> stream(ProviderRequest request) {

@@ -1,7 +1,7 @@
 package ai.gateway.worker.provider.gemini;
 
 import ai.gateway.worker.provider.FailureClass;
-import ai.gateway.worker.provider.ProviderAdapter;
+import ai.gateway.worker.provider.ConfiguredProvider;
 import ai.gateway.worker.provider.ProviderEvent;
 import ai.gateway.worker.provider.ProviderException;
 import ai.gateway.worker.provider.ProviderHttp;
@@ -10,7 +10,6 @@ import ai.gateway.worker.provider.ProviderProperties;
 import ai.gateway.worker.provider.ProviderRequest;
 import ai.gateway.worker.provider.Secret;
 import java.net.URI;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
@@ -24,7 +23,7 @@ import reactor.core.publisher.Flux;
  * end up in proxy and access logs). The model is a URL path segment: it must match the design's
  * {@code [A-Za-z0-9._-]{1,128}} and is still encoded as a URI variable, never spliced into the path.
  */
-public final class GeminiAdapter implements ProviderAdapter, AutoCloseable {
+public final class GeminiAdapter extends ConfiguredProvider implements AutoCloseable {
 
   public static final String NAME = "gemini";
   /** The public endpoint: where a real key without a base URL goes. */
@@ -32,7 +31,6 @@ public final class GeminiAdapter implements ProviderAdapter, AutoCloseable {
   static final Pattern MODEL = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   private static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-  private final ProviderProperties properties;
   private final Secret apiKey;
   private final URI baseUrl;
   private final ProviderHttp http;
@@ -43,7 +41,7 @@ public final class GeminiAdapter implements ProviderAdapter, AutoCloseable {
 
   /** @param onRead sees the size of every network read of a stream body (tests prove reads stay separate) */
   public GeminiAdapter(ProviderProperties properties, IntConsumer onRead) {
-    this.properties = properties;
+    super(properties);
     this.apiKey = Objects.requireNonNull(properties.resolvedApiKey(), "Gemini is not configured: no API key");
     this.baseUrl = properties.resolvedBaseUrl(REAL_API);
     this.http = new ProviderHttp(NAME, properties, baseUrl, onRead);
@@ -57,25 +55,9 @@ public final class GeminiAdapter implements ProviderAdapter, AutoCloseable {
     return ProviderId.GEMINI;
   }
 
-  @Override
-  public String defaultModel() {
-    return properties.defaultModel();
-  }
 
-  @Override
-  public int defaultMaxTokens() {
-    return properties.defaultMaxTokens();
-  }
 
-  @Override
-  public double defaultTemperature() {
-    return properties.defaultTemperature();
-  }
 
-  @Override
-  public List<String> allowedModels() {
-    return properties.allowedModels();
-  }
 
   @Override
   public boolean accepts(String model) {

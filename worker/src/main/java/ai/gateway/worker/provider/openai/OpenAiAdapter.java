@@ -1,6 +1,6 @@
 package ai.gateway.worker.provider.openai;
 
-import ai.gateway.worker.provider.ProviderAdapter;
+import ai.gateway.worker.provider.ConfiguredProvider;
 import ai.gateway.worker.provider.ProviderEvent;
 import ai.gateway.worker.provider.ProviderException;
 import ai.gateway.worker.provider.ProviderHttp;
@@ -10,7 +10,6 @@ import ai.gateway.worker.provider.ProviderRequest;
 import ai.gateway.worker.provider.Secret;
 import java.net.URI;
 import java.time.Clock;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.IntConsumer;
 import org.springframework.http.MediaType;
@@ -21,7 +20,7 @@ import reactor.core.publisher.Flux;
  * OpenAI Chat Completions (and any compatible server: vLLM, Ollama, llama.cpp) over a streaming
  * {@code POST {baseUrl}/chat/completions}. The key travels only in the {@code Authorization} header.
  */
-public final class OpenAiAdapter implements ProviderAdapter, AutoCloseable {
+public final class OpenAiAdapter extends ConfiguredProvider implements AutoCloseable {
 
   public static final String NAME = "openai";
   /** The public endpoint: where a real key without a base URL goes. */
@@ -29,7 +28,6 @@ public final class OpenAiAdapter implements ProviderAdapter, AutoCloseable {
   /** A non-stream completion body is read whole; bounded like everything else read from the network. */
   private static final int MAX_COMPLETION_BYTES = 16 * 1024 * 1024;
 
-  private final ProviderProperties properties;
   private final Secret apiKey;
   private final URI baseUrl;
   private final ProviderHttp http;
@@ -41,7 +39,7 @@ public final class OpenAiAdapter implements ProviderAdapter, AutoCloseable {
 
   /** @param onRead sees the size of every network read of a stream body (tests prove reads stay separate) */
   public OpenAiAdapter(ProviderProperties properties, IntConsumer onRead) {
-    this.properties = properties;
+    super(properties);
     this.apiKey = Objects.requireNonNull(properties.resolvedApiKey(), "OpenAI is not configured: no API key");
     this.baseUrl = properties.resolvedBaseUrl(REAL_API);
     this.http = new ProviderHttp(NAME, properties, baseUrl, onRead);
@@ -52,25 +50,9 @@ public final class OpenAiAdapter implements ProviderAdapter, AutoCloseable {
     return ProviderId.OPENAI;
   }
 
-  @Override
-  public String defaultModel() {
-    return properties.defaultModel();
-  }
 
-  @Override
-  public int defaultMaxTokens() {
-    return properties.defaultMaxTokens();
-  }
 
-  @Override
-  public double defaultTemperature() {
-    return properties.defaultTemperature();
-  }
 
-  @Override
-  public List<String> allowedModels() {
-    return properties.allowedModels();
-  }
 
   @Override
   public Flux<ProviderEvent> stream(ProviderRequest request) {
