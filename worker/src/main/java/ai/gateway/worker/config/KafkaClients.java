@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -42,6 +43,27 @@ public final class KafkaClients {
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, worker.maxPollRecords());
     // a misspelt topic name must not create a topic
+    config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    // How long after a crash the worker's partitions, and so its unfinished jobs, move to another worker.
+    config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) worker.sessionTimeout().toMillis());
+    config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) worker.sessionTimeout().dividedBy(3).toMillis());
+    // Cooperative: a worker joining or leaving moves only the partitions that change owner, instead of
+    // revoking every partition of every member (and making all of them re-read their statuses) each time.
+    config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * Reads {@code ai.job-status} partitions by hand, without a group, positioned by the intake: what happened
+   * to the jobs of the partitions this worker is assigned.
+   */
+  public Consumer<String, byte[]> statusConsumer() {
+    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, identity.id() + "-status");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
     config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
   }

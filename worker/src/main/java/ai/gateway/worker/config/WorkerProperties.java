@@ -14,7 +14,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param groupId consumer group of {@code ai.jobs}
  * @param maxInFlight jobs running at once; intake pauses at this bound
  * @param maxPollRecords records one poll may return (fetched beyond the bound wait in a local backlog)
- * @param leaseDuration the lease a RUNNING status announces
+ * @param leaseDuration the lease a RUNNING status announces; renewed every third of it while the attempt runs,
+ *     so a job whose lease lapsed has lost its worker and is run again as a new attempt
+ * @param sessionTimeout the consumer-group session timeout of {@code ai.jobs}: how long after a crash
+ *     ({@code kill -9}, a lost node) its partitions, and so its unfinished jobs, move to another worker
+ * @param statusLookback how far back {@code ai.job-status} is read when a partition of {@code ai.jobs} is
+ *     assigned, to learn which redelivered jobs already ended or run elsewhere; must cover the time from a
+ *     job's last status record to its redelivery (a crash: the session timeout plus the commit interval)
  * @param commitInterval how often finished offsets are committed
  * @param pollTimeout how long a poll waits for records (also bounds how fast the loop notices shutdown)
  * @param capabilitiesTtl the ttl announced on {@code ai.providers}; republished every third of it
@@ -29,9 +35,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record WorkerProperties(
     @Nullable String id,
     @DefaultValue("ai-workers") String groupId,
-    @DefaultValue("512") int maxInFlight,
+    @DefaultValue("2000") int maxInFlight,
     @DefaultValue("100") int maxPollRecords,
-    @DefaultValue("30s") Duration leaseDuration,
+    @DefaultValue("20s") Duration leaseDuration,
+    @DefaultValue("20s") Duration sessionTimeout,
+    @DefaultValue("5m") Duration statusLookback,
     @DefaultValue("1s") Duration commitInterval,
     @DefaultValue("200ms") Duration pollTimeout,
     @DefaultValue("60s") Duration capabilitiesTtl,
@@ -49,7 +57,8 @@ public record WorkerProperties(
     if (maxInFlight < 1 || maxPollRecords < 1) {
       throw new IllegalArgumentException("worker.max-in-flight and worker.max-poll-records must be >= 1");
     }
-    for (Duration duration : new Duration[] {leaseDuration, commitInterval, pollTimeout, capabilitiesTtl}) {
+    for (Duration duration : new Duration[] {leaseDuration, sessionTimeout, statusLookback, commitInterval, pollTimeout,
+        capabilitiesTtl}) {
       if (duration.isZero() || duration.isNegative()) {
         throw new IllegalArgumentException("worker durations must be positive");
       }
@@ -58,5 +67,10 @@ public record WorkerProperties(
       throw new IllegalArgumentException("worker.shutdown-grace and worker.cancel-memory must not be negative");
     }
     fallbackOrder = List.copyOf(fallbackOrder);
+  }
+
+  /** How often a running attempt renews its lease: three renewals fit in one lease. */
+  public Duration heartbeatInterval() {
+    return leaseDuration.dividedBy(3);
   }
 }

@@ -3,8 +3,9 @@ package ai.gateway.worker.job;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Where jobs come from. One implementation today ({@link ConsumerGroupJobIntake}); the consumption strategy
- * is revisited in part 2 (share groups, leases), which should only add another implementation.
+ * Where jobs come from: {@link ConsumerGroupJobIntake}. Share groups, Confluent's parallel-consumer and
+ * acknowledge-on-receipt leases were measured against it (worker/docs-intake.md); another strategy would be
+ * another implementation.
  */
 interface JobIntake extends SmartLifecycle {
 

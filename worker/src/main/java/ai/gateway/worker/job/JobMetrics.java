@@ -30,6 +30,19 @@ final class JobMetrics {
         .increment();
   }
 
+  /**
+   * A job record that had been taken before (a crash, a rebalance, a producer's retry), by what the intake
+   * did: {@code finished-before} and {@code ended-before} skipped, {@code waiting} for a live attempt,
+   * {@code new-attempt} run again.
+   */
+  void redelivered(String outcome) {
+    Counter.builder("worker.jobs.redelivered")
+        .description("job records taken again, by what the intake did with them")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
   /** A provider call failed before any text went out and another call follows. */
   void retried(String provider, FailureClass failure) {
     Counter.builder("worker.provider.calls.retried")

@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -38,6 +40,10 @@ import reactor.core.publisher.Sinks;
  * timer) and a CANCEL (on the control listener's thread). The loser's provider subscription is disposed,
  * which closes the HTTP stream. State changes and publishing happen under this object's lock, so once the
  * terminal event is issued no chunk can follow it, and records are handed to the publisher in order.
+ *
+ * <p>While it runs, the attempt renews its lease with a RUNNING status every heartbeat interval: a worker
+ * that takes over the job's partition waits for a live lease to end instead of running the job twice, and
+ * runs it again as a new attempt once the lease has lapsed (its worker died).
  */
 final class JobRun implements CallListener {
 
@@ -63,6 +69,7 @@ final class JobRun implements CallListener {
   private @Nullable ProviderCall call;
   private @Nullable String lastProvider;
   private boolean ended;
+  private @Nullable Disposable heartbeat;
 
   // a counter, not a list of futures: a 100,000-token answer must not hold 100,000 of them
   private final AtomicInteger unsent = new AtomicInteger();
@@ -89,6 +96,7 @@ final class JobRun implements CallListener {
   void start() {
     synchronized (this) {
       publish(context.publisher().status(records.running(receivedAt, receivedAt.plus(context.leaseDuration()))));
+      heartbeat = Flux.interval(context.heartbeatInterval()).subscribe(tick -> renewLease());
     }
     attempt()
         .onErrorResume(e -> {
@@ -97,6 +105,18 @@ final class JobRun implements CallListener {
               providerName(), null)));
         })
         .subscribe(this::end);
+  }
+
+  /**
+   * A heartbeat: not part of {@link #completion()}, since a lost renewal only lets another worker take the job
+   * over after the lease, which the first terminal event then settles.
+   */
+  private synchronized void renewLease() {
+    if (ended) {
+      return;
+    }
+    Instant now = context.clock().instant();
+    context.publisher().status(records.running(now, now.plus(context.leaseDuration())));
   }
 
   /** A CANCEL for this job: ends it CANCELLED unless it already ended. Idempotent. */
@@ -224,6 +244,9 @@ final class JobRun implements CallListener {
         return;
       }
       ended = true;
+      if (heartbeat != null) {
+        heartbeat.dispose();
+      }
       Instant now = context.clock().instant();
       if (ending.error() == null) {
         endSucceeded(now);

@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
  * the attempts this worker runs.
  */
 @Component
-final class JobRunner {
+final class JobRunner implements JobLauncher {
 
   private final JobContext context;
   private final RecentCancels recentCancels;
@@ -27,8 +27,8 @@ final class JobRunner {
 
   JobRunner(ProviderCalls calls, WorkerPublisher publisher, PriceTable prices, ErrorReporting reporting,
       JobMetrics metrics, WorkerIdentity identity, WorkerProperties worker, Clock clock) {
-    this.context = new JobContext(identity.id(), worker.leaseDuration(), calls, publisher, prices, reporting,
-        metrics, clock);
+    this.context = new JobContext(identity.id(), worker.leaseDuration(), worker.heartbeatInterval(), calls, publisher,
+        prices, reporting, metrics, clock);
     this.recentCancels = new RecentCancels(worker.cancelMemory(), clock);
     Gauge.builder("worker.jobs.running", running, map -> map.values().stream().mapToInt(List::size).sum())
         .description("job attempts running on this worker")
@@ -39,7 +39,8 @@ final class JobRunner {
    * Starts the job and returns at once. The future completes when the attempt ended and all its records
    * are on the broker (then its offset may be committed); it fails if a record could not be written.
    */
-  CompletableFuture<Void> start(GenerationJob job) {
+  @Override
+  public CompletableFuture<Void> start(GenerationJob job) {
     JobRun run = new JobRun(job, context);
     running.compute(job.getJobId(), (id, runs) -> {
       List<JobRun> all = runs == null ? new CopyOnWriteArrayList<>() : runs;
@@ -57,6 +58,11 @@ final class JobRunner {
     }
     run.start();
     return run.completion();
+  }
+
+  @Override
+  public CompletableFuture<Void> flush() {
+    return context.publisher().flush();
   }
 
   void cancel(String jobId, @Nullable String reason) {

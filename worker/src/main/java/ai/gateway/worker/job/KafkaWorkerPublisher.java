@@ -69,6 +69,25 @@ final class KafkaWorkerPublisher implements WorkerPublisher, DisposableBean {
     return send(topics.providers(), workerId, capabilities, Topics.PROVIDERS.valueSerde().serializer());
   }
 
+  /** Behind every send queued so far: {@code producer.flush()} then waits until the broker has them all. */
+  @Override
+  public CompletableFuture<Void> flush() {
+    CompletableFuture<Void> flushed = new CompletableFuture<>();
+    try {
+      sender.execute(() -> {
+        try {
+          producer.flush();
+          flushed.complete(null);
+        } catch (RuntimeException e) {
+          flushed.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      flushed.completeExceptionally(e);
+    }
+    return flushed;
+  }
+
   private <V> CompletableFuture<Void> send(String topic, String key, @Nullable V value, Serializer<V> serializer) {
     CompletableFuture<Void> sent = new CompletableFuture<>();
     try {

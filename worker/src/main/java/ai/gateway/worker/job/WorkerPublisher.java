@@ -25,4 +25,9 @@ interface WorkerPublisher {
 
   /** {@code ai.providers}, keyed by worker id; {@code null} is the tombstone of a leaving worker. */
   CompletableFuture<Void> capabilities(String workerId, @Nullable ProviderCapabilities capabilities);
+
+  /** Completes once every record handed over before this call is on the broker (or failed). */
+  default CompletableFuture<Void> flush() {
+    return CompletableFuture.completedFuture(null);
+  }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import ai.gateway.schemas.v1.ProviderCapabilities;
 import ai.gateway.schemas.v1.ProviderInfo;
 import ai.gateway.worker.config.WorkerIdentity;
-import ai.gateway.worker.config.WorkerProperties;
 import ai.gateway.worker.provider.ProviderAdapter;
 import ai.gateway.worker.provider.ProviderEvent;
 import ai.gateway.worker.provider.ProviderId;
@@ -29,9 +28,8 @@ class CapabilitiesPublisherTest {
           adapter(ProviderId.ANTHROPIC, List.of("claude-sonnet-4-6", "claude-haiku-4-5")))),
       circuits, new WorkerIdentity("worker-caps"),
       // a ttl long enough that only a circuit change can explain a second announcement
-      new WorkerProperties(null, "ai-workers", 512, 100, Duration.ofSeconds(30), Duration.ofSeconds(1),
-          Duration.ofMillis(200), Duration.ofMinutes(10), Duration.ofSeconds(10), Duration.ofMinutes(10),
-          WorkerProperties.DEFAULT_FALLBACK_ORDER),
+      WorkerPropertiesFixtures.worker(512, Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofMinutes(10),
+          Duration.ofSeconds(10)),
       Clock.systemUTC());
 
   @Test

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import ai.gateway.schemas.Topics;
 import ai.gateway.schemas.v1.GenerationJob;
-import ai.gateway.worker.config.WorkerProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,15 +41,16 @@ class ConsumerGroupJobIntakeTest {
   };
   private final List<String> started = new CopyOnWriteArrayList<>();
   private final Map<String, CompletableFuture<Void>> running = new ConcurrentHashMap<>();
-  private final ConsumerGroupJobIntake intake = new ConsumerGroupJobIntake(() -> consumer, job -> {
-    CompletableFuture<Void> finished = new CompletableFuture<>();
-    running.put(job.getJobId(), finished);
-    started.add(job.getJobId());
-    return finished;
-  }, TOPIC, new WorkerProperties(null, "ai-workers", 2, 100, Duration.ofSeconds(30), Duration.ofMillis(10),
-      Duration.ofMillis(10), Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofMinutes(10),
-      WorkerProperties.DEFAULT_FALLBACK_ORDER),
-      new JobMetrics(new SimpleMeterRegistry()));
+  private final MockConsumer<String, byte[]> statuses = new MockConsumer<>("latest");
+  private final ConsumerGroupJobIntake intake = new ConsumerGroupJobIntake(
+      new IntakeSources(() -> consumer, () -> statuses, TOPIC, "ai.job-status"), job -> {
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        running.put(job.getJobId(), finished);
+        started.add(job.getJobId());
+        return finished;
+      }, WorkerPropertiesFixtures.worker(2, Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofSeconds(60),
+          Duration.ofSeconds(1)),
+      "worker-test", new JobMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
 
   @AfterEach
   void stop() {
@@ -121,6 +122,30 @@ class ConsumerGroupJobIntakeTest {
     // then
     assertThat(consumer.closed()).isTrue();
     assertThat(committedAtClose).isNotNull().extracting(OffsetAndMetadata::offset).isEqualTo(1L);
+  }
+
+  @Test
+  void shouldRunAJobPublishedTwiceOnlyOnce() {
+    // given: the producer retried a send that had succeeded: the same job at offsets 0 and 1
+    intake.start();
+    consumer.schedulePollTask(() -> {
+      consumer.rebalance(List.of(PARTITION));
+      consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+      consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 0, "job-a", job("job-a")));
+      consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 1, "job-a", job("job-a")));
+      consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 2, "job-b", job("job-b")));
+    });
+
+    // when: the first copy runs, the second waits for it
+    await().until(() -> started.size() == 2);
+    assertThat(started).containsExactly("job-a", "job-b");
+    running.get("job-a").complete(null);
+    running.get("job-b").complete(null);
+
+    // then: the second copy is acknowledged without a second run
+    await().until(() -> committed() == 3L);
+    assertThat(started).containsExactly("job-a", "job-b");
+    assertThat(intake.inFlight()).isZero();
   }
 
   private long committed() {

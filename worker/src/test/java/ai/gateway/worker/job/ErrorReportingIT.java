@@ -8,7 +8,6 @@ import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.simulator.ProviderSimulator;
 import ai.gateway.simulator.SimulatorConfig;
 import ai.gateway.worker.config.WorkerIdentity;
-import ai.gateway.worker.config.WorkerProperties;
 import ai.gateway.worker.provider.ProviderAdapter;
 import ai.gateway.worker.provider.ProviderProperties;
 import ai.gateway.worker.provider.ProviderRegistry;
@@ -182,9 +181,7 @@ class ErrorReportingIT {
         once, Clock.systemUTC());
     return new JobRunner(calls, published, new PriceTable(new PricingProperties(Map.of())), new ErrorReporting(),
         new JobMetrics(new SimpleMeterRegistry()), new WorkerIdentity("worker-sentry-it"),
-        new WorkerProperties(null, "ai-workers", 512, 100, Duration.ofSeconds(30), Duration.ofSeconds(1),
-            Duration.ofMillis(200), Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMinutes(10),
-            WorkerProperties.DEFAULT_FALLBACK_ORDER),
+        WorkerPropertiesFixtures.defaults(),
         Clock.systemUTC());
   }
 }

@@ -58,15 +58,16 @@ class JobRunnerTest {
   private final JobRunner runner = runner(List.of(openai));
 
   private JobRunner runner(List<ProviderAdapter> adapters) {
+    return runner(adapters, WorkerPropertiesFixtures.defaults());
+  }
+
+  private JobRunner runner(List<ProviderAdapter> adapters, WorkerProperties worker) {
     ProviderCalls calls = new ProviderCalls(new ProviderRegistry(adapters), circuits, RESILIENCE, Clock.systemUTC());
     return new JobRunner(calls, published,
         new PriceTable(new PricingProperties(Map.of("gpt-4o-mini",
             new ModelPrice(new BigDecimal("0.15"), new BigDecimal("0.60"))))),
         new ErrorReporting(), new JobMetrics(new SimpleMeterRegistry()), new WorkerIdentity("worker-test"),
-        new WorkerProperties(null, "ai-workers", 512, 100, Duration.ofSeconds(30), Duration.ofSeconds(1),
-            Duration.ofMillis(200), Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMinutes(10),
-            WorkerProperties.DEFAULT_FALLBACK_ORDER),
-        Clock.systemUTC());
+        worker, Clock.systemUTC());
   }
 
   @Test
@@ -85,7 +86,7 @@ class JobRunnerTest {
     JobStatus running = (JobStatus) published.records.get(0);
     assertThat(running.getAttempt()).isEqualTo(1);
     assertThat(running.getWorkerId()).isEqualTo("worker-test");
-    assertThat(running.getLeaseExpiresAt()).isAfter(Instant.now().plusSeconds(25));
+    assertThat(running.getLeaseExpiresAt()).isAfter(Instant.now().plusSeconds(15));
 
     List<GenerationEvent> replies = published.replies();
     assertThat(replies).extracting(GenerationEvent::getSeq).containsExactly(1, 2, 3);
@@ -139,6 +140,31 @@ class JobRunnerTest {
     assertThat(usage.getPromptTokens()).isEqualTo(2);
     assertThat(usage.getCompletionTokens()).isEqualTo(2); // "Hello": 5 characters
     assertThat(usage.getErrorCode()).isEqualTo(ErrorCode.RATE_LIMITED);
+  }
+
+  @Test
+  void shouldRenewTheLeaseWhileTheAttemptRunsAndNeverAfterItsEnd() {
+    // given: a 300 ms lease, renewed every 100 ms, and a provider that answers after 450 ms
+    JobRunner shortLeases = runner(List.of(openai), WorkerPropertiesFixtures.withLease(Duration.ofMillis(300)));
+    openai.script = request -> Flux.<ProviderEvent>just(new TextDelta("Hi"), new Finished("stop", "gpt-4o-mini", null))
+        .delaySequence(Duration.ofMillis(450));
+    GenerationJob job = JobFixtures.streamJob().build();
+
+    // when
+    shortLeases.start(job).join();
+    int recordsAtTheEnd = published.records.size();
+
+    // then: several RUNNING records, each lease later than the one before, all before the terminal status
+    List<JobStatus> statuses = published.statuses();
+    List<JobStatus> leases = statuses.subList(0, statuses.size() - 1);
+    assertThat(leases).hasSizeGreaterThanOrEqualTo(3)
+        .allSatisfy(status -> assertThat(status.getState()).hasToString("RUNNING"));
+    assertThat(leases).extracting(JobStatus::getLeaseExpiresAt).isSorted().doesNotHaveDuplicates();
+    assertThat(statuses.get(statuses.size() - 1).getState()).hasToString("SUCCEEDED");
+    assertThat(published.kinds().get(published.kinds().size() - 1)).isEqualTo("status:SUCCEEDED");
+    // and none after it, for longer than three renewal periods
+    await().during(Duration.ofMillis(350)).atMost(Duration.ofSeconds(1))
+        .until(() -> published.records.size() == recordsAtTheEnd);
   }
 
   @Test

@@ -12,7 +12,6 @@ import ai.gateway.simulator.LedgerEntry;
 import ai.gateway.simulator.ProviderSimulator;
 import ai.gateway.simulator.SimulatorConfig;
 import ai.gateway.worker.config.WorkerIdentity;
-import ai.gateway.worker.config.WorkerProperties;
 import ai.gateway.worker.provider.ProviderAdapter;
 import ai.gateway.worker.provider.ProviderId;
 import ai.gateway.worker.provider.ProviderProperties;
@@ -245,9 +244,7 @@ class ResilienceIT {
     ProviderCalls calls = new ProviderCalls(new ProviderRegistry(adapters), circuits, RESILIENCE, Clock.systemUTC());
     return new JobRunner(calls, published, new PriceTable(new PricingProperties(Map.of())), new ErrorReporting(),
         new JobMetrics(new SimpleMeterRegistry()), new WorkerIdentity("worker-resilience-it"),
-        new WorkerProperties(null, "ai-workers", 512, 100, Duration.ofSeconds(30), Duration.ofSeconds(1),
-            Duration.ofMillis(200), Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofMinutes(10),
-            WorkerProperties.DEFAULT_FALLBACK_ORDER),
+        WorkerPropertiesFixtures.defaults(),
         Clock.systemUTC());
   }
 }
