@@ -67,6 +67,8 @@ final class JobRun implements CallListener {
   private @Nullable UsageReport reportedUsage;
   private @Nullable Finished finished;
   private @Nullable ProviderCall call;
+  /** Whether the current call's request reached the network: a call that never did gets no usage event. */
+  private boolean callSent;
   private @Nullable String lastProvider;
   private boolean ended;
   private @Nullable Disposable heartbeat;
@@ -148,8 +150,14 @@ final class JobRun implements CallListener {
   public synchronized ProviderRequest starting(ProviderAdapter adapter, int providerAttempt) {
     ProviderRequest request = request(adapter);
     call = new ProviderCall(UUID.randomUUID().toString(), adapter.id().wireName(), request.model(), providerAttempt);
+    callSent = false;
     lastProvider = adapter.id().wireName();
     return request;
+  }
+
+  @Override
+  public synchronized void sent() {
+    callSent = true;
   }
 
   @Override
@@ -163,6 +171,12 @@ final class JobRun implements CallListener {
     ProviderCall made = call;
     if (ended || made == null) {
       return; // the attempt already ended (cancel, deadline) and accounted for this call
+    }
+    if (!callSent) {
+      // refused before the request went out (connection refused, pool full): the provider never saw it
+      context.metrics().retried(made.provider(), failure.failureClass());
+      call = null;
+      return;
     }
     ErrorInfo error = error(failure.failureClass().code(), failure.getMessage(), failure.failureClass().retryable(),
         made.provider(), failure.retryAfter() == null ? null : failure.retryAfter().toMillis());
@@ -297,7 +311,8 @@ final class JobRun implements CallListener {
         // provider failures were logged where they were classified
       }
     }
-    ProviderCall made = call;
+    // a call whose request never reached the network (cancelled or timed out while connecting) cost nothing
+    ProviderCall made = callSent ? call : null;
     Usage usage = made == null ? null : usage(made);
     PriceTable.Cost cost = made == null ? null : context.prices().cost(made.model(),
         finished == null ? null : finished.model(), usage.getPromptTokens(), usage.getCompletionTokens());

@@ -56,7 +56,8 @@ public final class ProviderHttp implements AutoCloseable {
         .build();
     HttpClient http = HttpClient.create(connections)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(properties.connectTimeout().toMillis()))
-        .responseTimeout(properties.idleTimeout());
+        .responseTimeout(properties.idleTimeout())
+        .doAfterRequest((request, connection) -> RequestSent.signal(request.currentContextView()));
     this.client = WebClient.builder()
         .clientConnector(new ReactorClientHttpConnector(http))
         .baseUrl(baseUrl.toString())

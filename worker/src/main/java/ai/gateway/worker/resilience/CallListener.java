@@ -15,6 +15,12 @@ public interface CallListener {
    */
   ProviderRequest starting(ProviderAdapter adapter, int providerAttempt);
 
+  /**
+   * The call's request has been written to the network: from now on the provider may bill it, so the call
+   * gets a usage event however it ends. A call that fails before this was never made.
+   */
+  void sent();
+
   /** True once any part of the answer reached the client: from then on a failure ends the job. */
   boolean answerStarted();
 

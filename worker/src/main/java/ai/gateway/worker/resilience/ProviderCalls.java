@@ -6,6 +6,7 @@ import ai.gateway.worker.provider.ProviderException;
 import ai.gateway.worker.provider.ProviderId;
 import ai.gateway.worker.provider.ProviderRegistry;
 import ai.gateway.worker.provider.ProviderRequest;
+import ai.gateway.worker.provider.RequestSent;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.IntervalFunction;
@@ -148,6 +149,7 @@ public final class ProviderCalls {
     ProviderRequest request = attempts.listener().starting(adapter, providerAttempt);
     long started = breaker.getCurrentTimestamp();
     return adapter.stream(request)
+        .contextWrite(RequestSent.notify(attempts.listener()::sent))
         .doOnComplete(() -> {
           breaker.onSuccess(breaker.getCurrentTimestamp() - started, breaker.getTimestampUnit());
           attempts.retry().onComplete();

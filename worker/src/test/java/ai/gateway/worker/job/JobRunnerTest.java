@@ -21,6 +21,7 @@ import ai.gateway.worker.provider.ProviderException;
 import ai.gateway.worker.provider.ProviderId;
 import ai.gateway.worker.provider.ProviderRegistry;
 import ai.gateway.worker.provider.ProviderRequest;
+import ai.gateway.worker.provider.RequestSent;
 import ai.gateway.worker.provider.TextDelta;
 import ai.gateway.worker.provider.UsageReport;
 import ai.gateway.worker.resilience.ProviderCalls;
@@ -236,6 +237,40 @@ class JobRunnerTest {
     assertThat(published.kinds()).containsExactly("status:RUNNING", "reply:ERROR", "usage:TIMED_OUT", "status:FAILED");
     assertThat(published.usages().get(0).getCompletionTokens()).isZero();
     assertThat(published.usages().get(0).getPromptTokens()).isPositive();
+  }
+
+  @Test
+  void shouldPublishNoUsageForACallWhoseRequestNeverWentOut() {
+    // given: the connection never comes (a full pool, a provider that does not accept), then the deadline
+    openai.reachesProvider = false;
+    openai.script = request -> Flux.never();
+    GenerationJob job = JobFixtures.streamJob().setAttemptTimeoutMs(200L).build();
+
+    // when
+    runner.start(job).join();
+
+    // then: the provider never saw the request, so it cost nothing and no usage event claims otherwise
+    assertThat(published.kinds()).containsExactly("status:RUNNING", "reply:ERROR", "status:FAILED");
+    assertThat(published.replies().get(0).getError().getCode()).isEqualTo(ErrorCode.TIMEOUT);
+    assertThat(published.replies().get(0).getUsage()).isNull();
+  }
+
+  @Test
+  void shouldRetryAConnectionFailureWithoutAUsageEventForIt() {
+    // given: the first call fails before its request went out, the second is answered
+    openai.script = request -> Flux.just(new TextDelta("Hello"), new UsageReport(5, 1, 6),
+        new Finished("stop", "gpt-4o-mini", null));
+    openai.unsentFailures = 1;
+    GenerationJob job = JobFixtures.streamJob().build();
+
+    // when
+    runner.start(job).join();
+
+    // then
+    assertThat(published.kinds()).containsExactly("status:RUNNING", "reply:CHUNK", "reply:DONE", "usage:SUCCEEDED",
+        "status:SUCCEEDED");
+    assertThat(published.usages().get(0).getProviderAttempt()).isEqualTo(2);
+    assertThat(openai.subscriptions).hasValue(2);
   }
 
   @Test
@@ -500,6 +535,10 @@ class JobRunnerTest {
     private final ProviderId id;
     private final String defaultModel;
     List<String> allowed = List.of();
+    /** Whether a call's request goes out (as the real adapters' HTTP client signals it). */
+    boolean reachesProvider = true;
+    /** The first calls fail as a refused connection does: before their request went out. */
+    int unsentFailures;
 
     ScriptedAdapter(ProviderId id, String defaultModel) {
       this.id = id;
@@ -531,10 +570,16 @@ class JobRunnerTest {
 
     @Override
     public Flux<ProviderEvent> stream(ProviderRequest request) {
-      return Flux.defer(() -> {
-        subscriptions.incrementAndGet();
+      return Flux.deferContextual(context -> {
+        int call = subscriptions.incrementAndGet();
         requests.add(request);
         calledAt.add(Instant.now());
+        if (call <= unsentFailures) {
+          return Flux.error(new ProviderException(FailureClass.TRANSIENT, "the provider could not be reached"));
+        }
+        if (reachesProvider) {
+          RequestSent.signal(context);
+        }
         return script.apply(request);
       });
     }

@@ -220,6 +220,30 @@ class ResilienceIT {
     assertThat(circuits.breaker(ProviderId.ANTHROPIC).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
   }
 
+  @Test
+  void shouldCountNoUsageForCallsThatNeverReachedTheProvider() throws Exception {
+    // given: a provider nobody listens at (a port just freed), then a reachable one as fallback
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    OpenAiAdapter unreachable = new OpenAiAdapter(properties("http://127.0.0.1:" + closedPort + "/v1", "gpt-4o-mini"));
+    adapters.add(unreachable);
+    JobRunner runner = runner(List.of(unreachable, adapter("anthropic", "claude-sonnet-4-6")));
+    GenerationJob job = JobFixtures.streamJob().build();
+
+    // when
+    runner.start(job).join();
+
+    // then: the refused connection was retried elsewhere and cost nothing; the answered call has its event
+    assertThat(published.terminal(job.getJobId()).getType()).isEqualTo(GenerationEventType.DONE);
+    assertThat(published.usages(job.getJobId())).singleElement().satisfies(usage -> {
+      assertThat(usage.getProvider()).isEqualTo("anthropic");
+      assertThat(usage.getProviderAttempt()).isEqualTo(2);
+      assertThat(usage.getOutcome()).isEqualTo(UsageOutcome.SUCCEEDED);
+    });
+  }
+
   private List<ProviderAdapter> defaults() {
     return List.of(adapter("openai", "gpt-4o-mini"), adapter("anthropic", "claude-sonnet-4-6"),
         adapter("gemini", "gemini-3.5-flash"));
