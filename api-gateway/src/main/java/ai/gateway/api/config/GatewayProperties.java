@@ -31,6 +31,7 @@ import org.springframework.validation.annotation.Validated;
  * @param admin       the credential of {@code /admin}
  * @param rateLimit   per-user request limits
  * @param usage       usage reads ({@code /v1/usage}, {@code /admin/usage}) and the daily token totals
+ * @param replies     how this instance claims its partition of {@code ai.replies} and replays a job's events
  */
 @Validated
 @ConfigurationProperties(prefix = "gateway", ignoreUnknownFields = false)
@@ -45,7 +46,8 @@ public record GatewayProperties(
     @DefaultValue @Valid Auth auth,
     @DefaultValue @Valid Admin admin,
     @DefaultValue @Valid RateLimit rateLimit,
-    @DefaultValue @Valid Usage usage) {
+    @DefaultValue @Valid Usage usage,
+    @DefaultValue @Valid Replies replies) {
 
   /** @param keepAlive interval of {@code : keep-alive} comments once a stream has started */
   public record Stream(@DefaultValue("15s") @NotNull Duration keepAlive) {
@@ -174,5 +176,24 @@ public record GatewayProperties(
       @DefaultValue("366d") @NotNull @DurationMin(days = 1) @DurationMax(days = 3660) Duration maxRange,
       @DefaultValue("5s") @NotNull @DurationMin(millis = 1) Duration queryTimeout,
       @DefaultValue("5s") @NotNull @DurationMax(seconds = 60) Duration dailyTokensCacheTtl) {
+  }
+
+  /**
+   * Reply routing across instances: each instance reads one partition of {@code ai.replies}, held through a
+   * lease in PostgreSQL, and makes job ids whose key lands on it.
+   *
+   * @param leaseTtl      a lease not renewed for this long is free for another instance; renewed every third of it
+   * @param replayMargin  a replay starts reading this long before the job's creation time (producer clocks
+   *                      may lag the gateway's; record timestamps are the worker's)
+   * @param replayTimeout longest a replay waits for a live job's terminal event after reading what existed
+   *                      when it started
+   * @param maxReplays    replays running at once on this instance (each holds a consumer); more are refused
+   *                      with {@code UNAVAILABLE}
+   */
+  public record Replies(
+      @DefaultValue("30s") @NotNull @DurationMin(seconds = 1) Duration leaseTtl,
+      @DefaultValue("30s") @NotNull Duration replayMargin,
+      @DefaultValue("60s") @NotNull @DurationMin(millis = 1) Duration replayTimeout,
+      @DefaultValue("8") @Min(1) int maxReplays) {
   }
 }

@@ -16,16 +16,14 @@ import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.schemas.v1.JobControl;
 import ai.gateway.schemas.v1.JobControlAction;
 import ai.gateway.schemas.v1.JobKind;
-import com.fasterxml.uuid.Generators;
-import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Runs one sync or stream job: listen for its replies, publish it, relay the replies until the first
- * terminal one or the deadline. A client that goes away before the end, and a deadline that passes, make
+ * Runs one sync or stream job: make an id whose replies come back to this instance, listen for its replies,
+ * publish it, relay the replies until the first terminal one or the deadline. A client that goes away before the end, and a deadline that passes, make
  * it publish a {@code CANCEL} so the worker stops the provider call.
  */
 final class JobDispatcher {
@@ -35,8 +33,7 @@ final class JobDispatcher {
   static final String DEADLINE_EXCEEDED = "deadline-exceeded";
   static final String GATEWAY_FAILED = "gateway-error";
 
-  /** UUIDv7: time-ordered, so job ids sort by creation, with 74 random bits against guessing. */
-  private final TimeBasedEpochGenerator jobIds = Generators.timeBasedEpochGenerator();
+  private final JobIds jobIds = new JobIds();
   private final JobPublisher publisher;
   private final ReplyStream replies;
   private final InstanceId instance;
@@ -68,7 +65,9 @@ final class JobDispatcher {
   }
 
   Run submit(Submission submission) {
-    String jobId = jobIds.generate().toString();
+    // The id decides which partition of ai.replies the workers answer on: make one this instance reads. An
+    // instance that is not ready has no partition; its run is refused below, so any id will do.
+    String jobId = replies.ready() ? jobIds.next(replies::routesHere) : jobIds.next();
     return new Run(jobId, Flux.defer(() -> run(jobId, submission)));
   }
 

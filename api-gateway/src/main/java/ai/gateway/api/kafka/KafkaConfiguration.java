@@ -3,6 +3,7 @@ package ai.gateway.api.kafka;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import ai.gateway.api.config.GatewayProperties;
 import ai.gateway.api.config.InstanceId;
@@ -17,12 +18,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
 
 @Configuration(proxyBeanMethods = false)
 class KafkaConfiguration {
@@ -57,23 +62,53 @@ class KafkaConfiguration {
   }
 
   @Bean
+  PostgresPartitionLeases replyPartitionLeases(DatabaseClient db, ReactiveTransactionManager transactions,
+                                               GatewayProperties gateway, InstanceId instance) {
+    return new PostgresPartitionLeases(db, TransactionalOperator.create(transactions), instance.value(),
+        gateway.replies().leaseTtl());
+  }
+
+  @Bean
+  KafkaReplay replyReplay(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway, InstanceId instance) {
+    AtomicInteger replays = new AtomicInteger();
+    GatewayProperties.Replies settings = gateway.replies();
+    // Each replay has its own short-lived consumer; distinct client ids keep their metrics apart.
+    return new KafkaReplay(() -> replyConsumer(kafka, instance.value() + "-replay-" + replays.incrementAndGet(), null),
+        topics.replies(), settings.replayMargin(), settings.replayTimeout(), settings.maxReplays());
+  }
+
+  @Bean
   KafkaReplyStream replyStream(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway,
-                               InstanceId instance) {
+                               InstanceId instance, PostgresPartitionLeases leases, KafkaReplay replay) {
+    Duration checkInterval = gateway.replies().leaseTtl().dividedBy(3);
+    return new KafkaReplyStream(() -> replyConsumer(kafka, instance.value() + "-replies", checkInterval), leases, replay,
+        new KafkaReplyStream.Settings(topics.replies(), gateway.kafka().replyBuffer(), gateway.kafka().readyWait(),
+            checkInterval));
+  }
+
+  /**
+   * A group-less consumer of the reply topic: it assigns partitions itself and never commits.
+   *
+   * @param metadataMaxAge how stale the partition count may get (the reply consumer checks it does not change)
+   */
+  private static KafkaConsumer<String, byte[]> replyConsumer(KafkaProperties kafka, String clientId,
+                                                             @Nullable Duration metadataMaxAge) {
     Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-    // No group: the consumer assigns itself every partition and never commits.
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-replies");
-    return new KafkaReplyStream(() -> new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer()),
-        topics.replies(), gateway.kafka().replyBuffer(), gateway.kafka().readyWait());
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    if (metadataMaxAge != null) {
+      config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) Math.max(1_000, metadataMaxAge.toMillis()));
+    }
+    return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Part of the readiness group: a gateway that cannot see replies must not take requests. */
   @Bean
   HealthIndicator replyStreamHealthIndicator(KafkaReplyStream replies) {
-    return () -> replies.ready() ? Health.up().build()
-        : Health.down().withDetail("reason", "reply consumer has no positions on the reply topic").build();
+    return () -> replies.ready() ? Health.up().withDetail("partitions", replies.assignment().toString()).build()
+        : Health.down().withDetail("reason", replies.notReadyReason()).build();
   }
 }

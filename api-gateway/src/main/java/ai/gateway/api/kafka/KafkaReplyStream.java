@@ -1,14 +1,14 @@
 package ai.gateway.api.kafka;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import ai.gateway.api.error.ApiError;
@@ -19,6 +19,7 @@ import ai.gateway.schemas.v1.GenerationEventType;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
@@ -32,40 +33,59 @@ import reactor.core.publisher.Sinks;
 import reactor.util.concurrent.Queues;
 
 /**
- * {@link ReplyStream} on one {@code KafkaConsumer} and one dedicated thread. The consumer has no group:
- * it {@code assign()}s every partition of {@code ai.replies} and starts at the end, because a gateway
- * only cares about replies to jobs it publishes from now on. Records are decoded only when someone
- * listens to their job id; the rest are skipped.
+ * {@link ReplyStream} on one {@code KafkaConsumer} and one dedicated thread. The consumer has no group: it
+ * {@code assign()}s the one partition of {@code ai.replies} this instance claimed ({@link PartitionClaims})
+ * and starts at its end, because a gateway only cares about replies to jobs it publishes from now on, and
+ * the dispatcher makes job ids whose key lands on that partition ({@link #routesHere}). So an instance reads
+ * its own replies (and a co-tenant's, when every partition is held), never the whole topic, and no group
+ * rebalance ever moves another instance's partition. Records are decoded only when someone listens to their
+ * job id; the rest are skipped.
  *
- * <p>Every instance reads every reply, which is fine for one gateway; part 2 routes replies per instance
- * behind the same port.
+ * <p>The partition count is read once at start and must not change while the instance runs: job ids were
+ * made for it, and workers' replies would land elsewhere. A change is checked every {@code checkInterval};
+ * it makes the instance unready for good (new jobs are refused, readiness goes down) instead of losing
+ * replies; a restart adopts the new count.
  */
 final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaReplyStream.class);
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration PARTITION_REFRESH = Duration.ofSeconds(30);
   private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
   private final Map<String, Sinks.Many<GenerationEvent>> listeners = new ConcurrentHashMap<>();
   private final Supplier<Consumer<String, byte[]>> consumers;
+  private final PartitionClaims claims;
+  private final KafkaReplay replays;
   private final String topic;
   private final int bufferSize;
   private final Duration readyWait;
+  private final Duration checkInterval;
   private final CountDownLatch firstReady = new CountDownLatch(1);
+  private final AtomicLong recordsRead = new AtomicLong();
 
   private volatile boolean running;
   private volatile boolean ready;
+  private volatile boolean partitionCountChanged;
+  private volatile int partitionCount;
+  private volatile int claimed = -1;
   private volatile @Nullable Consumer<String, byte[]> consumer;
+  private volatile Set<TopicPartition> assignment = Set.of();
   private @Nullable Thread thread;
 
-  KafkaReplyStream(Supplier<Consumer<String, byte[]>> consumers, String topic, int bufferSize, Duration readyWait) {
+  /** The reply consumer's settings, apart from how it is made. */
+  record Settings(String topic, int bufferSize, Duration readyWait, Duration checkInterval) {
+  }
+
+  KafkaReplyStream(Supplier<Consumer<String, byte[]>> consumers, PartitionClaims claims, KafkaReplay replays, Settings settings) {
     this.consumers = consumers;
-    this.topic = topic;
-    this.bufferSize = bufferSize;
-    this.readyWait = readyWait;
+    this.claims = claims;
+    this.replays = replays;
+    this.topic = settings.topic();
+    this.bufferSize = settings.bufferSize();
+    this.readyWait = settings.readyWait();
+    this.checkInterval = settings.checkInterval();
   }
 
   @Override
@@ -82,11 +102,40 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
 
   @Override
   public boolean ready() {
-    return ready;
+    return ready && !partitionCountChanged;
+  }
+
+  @Override
+  public boolean routesHere(String jobId) {
+    int count = partitionCount;
+    int partition = claimed;
+    return count > 0 && partition >= 0 && ReplyPartitions.of(jobId, count) == partition;
+  }
+
+  @Override
+  public Flux<GenerationEvent> replay(String jobId, Instant createdAt, @Nullable EventPosition after) {
+    return replays.replay(jobId, createdAt, after);
+  }
+
+  /** Why {@link #ready()} is false, for the health endpoint. */
+  String notReadyReason() {
+    return partitionCountChanged
+        ? "the partition count of the reply topic changed while running; restart the instance"
+        : "reply consumer has no partition or position on the reply topic";
   }
 
   int listenerCount() {
     return listeners.size();
+  }
+
+  /** The partitions the reply consumer reads (one), for tests and diagnostics. */
+  Set<TopicPartition> assignment() {
+    return assignment;
+  }
+
+  /** Records the reply consumer has polled, whoever they were for. */
+  long recordsRead() {
+    return recordsRead.get();
   }
 
   @Override
@@ -121,6 +170,8 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
         Thread.currentThread().interrupt();
       }
     }
+    // After the consumer: no reply of a job this instance still relayed is missed for the lease's sake.
+    claims.release();
   }
 
   @Override
@@ -150,8 +201,8 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
         if (!assigned.isEmpty()) {
           ready = true;
           firstReady.countDown();
-          log.info("reply consumer ready on {} partitions of {}", assigned.size(), topic);
-          poll(current, assigned);
+          log.info("reply consumer ready on {}", assigned);
+          poll(current);
         }
       } catch (WakeupException e) {
         // stop() woke the consumer
@@ -160,6 +211,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
       } finally {
         ready = false;
         consumer = null;
+        assignment = Set.of();
         // Replies that arrive while no consumer runs are lost to their listeners: fail them now, not at their deadline.
         failAll();
         current.close(CloseOptions.timeout(CLOSE_TIMEOUT));
@@ -170,59 +222,82 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
     }
   }
 
+  /** Claims a partition on the first run (keeps it on a restart of the consumer), assigns it and seeks to its end. */
   private Set<TopicPartition> assignAtEnd(Consumer<String, byte[]> current) {
     while (running) {
       try {
-        List<TopicPartition> partitions = partitionsOf(current);
-        if (partitions.isEmpty()) {
+        int count = partitionsOf(current);
+        if (count == 0) {
           log.warn("topic {} has no partitions yet; waiting", topic);
           pause(RESTART_BACKOFF);
           continue;
         }
+        if (claimed < 0) {
+          int partition = claims.claim(count);
+          partitionCount = count;
+          claimed = partition;
+        } else if (count != partitionCount) {
+          partitionCountChanged(count);
+        }
+        List<TopicPartition> partitions = List.of(new TopicPartition(topic, claimed));
         current.assign(partitions);
         current.seekToEnd(partitions);
-        for (TopicPartition partition : partitions) {
-          current.position(partition, METADATA_TIMEOUT); // resolves the end offset now, not at the first poll
-        }
-        return new HashSet<>(partitions);
+        current.position(partitions.get(0), METADATA_TIMEOUT); // resolves the end offset now, not at the first poll
+        assignment = Set.copyOf(partitions);
+        return assignment;
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
         log.warn("reply consumer cannot reach Kafka yet: {}", e.getMessage());
+      } catch (WakeupException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        log.warn("cannot claim a partition of the reply topic yet: {}", e.toString());
+        pause(RESTART_BACKOFF);
       }
     }
     return Set.of();
   }
 
-  private void poll(Consumer<String, byte[]> current, Set<TopicPartition> assigned) {
-    long nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
+  private void poll(Consumer<String, byte[]> current) {
+    long nextCheck = System.nanoTime() + checkInterval.toNanos();
     while (running) {
-      for (ConsumerRecord<String, byte[]> record : current.poll(POLL)) {
+      ConsumerRecords<String, byte[]> records = current.poll(POLL);
+      recordsRead.addAndGet(records.count());
+      for (ConsumerRecord<String, byte[]> record : records) {
         dispatch(record);
       }
-      if (System.nanoTime() > nextRefresh) {
-        nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
-        addNewPartitions(current, assigned);
+      if (System.nanoTime() > nextCheck) {
+        nextCheck = System.nanoTime() + checkInterval.toNanos();
+        checkPartitionCount(current);
       }
     }
   }
 
-  /** Partitions added to the topic later start empty: read them from the beginning. */
-  private void addNewPartitions(Consumer<String, byte[]> current, Set<TopicPartition> assigned) {
+  private void checkPartitionCount(Consumer<String, byte[]> current) {
     try {
-      List<TopicPartition> added = partitionsOf(current).stream().filter(p -> !assigned.contains(p)).toList();
-      if (!added.isEmpty()) {
-        assigned.addAll(added);
-        current.assign(new ArrayList<>(assigned));
-        current.seekToBeginning(added);
-        log.info("reply consumer now also reads {} new partitions", added.size());
+      int count = partitionsOf(current);
+      if (count > 0 && count != partitionCount) {
+        partitionCountChanged(count);
       }
     } catch (org.apache.kafka.common.errors.TimeoutException e) {
-      log.debug("partition refresh timed out: {}", e.getMessage());
+      log.debug("partition check timed out: {}", e.getMessage());
     }
   }
 
-  private List<TopicPartition> partitionsOf(Consumer<String, byte[]> current) {
+  /**
+   * Job ids made from now on would be made for the wrong count, and replies to jobs in flight may land on a
+   * partition nobody reads: refuse new work rather than lose replies. Jobs already running keep their listeners.
+   */
+  private void partitionCountChanged(int count) {
+    if (!partitionCountChanged) {
+      partitionCountChanged = true;
+      log.error("the reply topic {} changed from {} to {} partitions while running; this instance refuses new jobs "
+          + "and reports not ready until it restarts (ai.replies' partition count must stay fixed)", topic, partitionCount, count);
+    }
+  }
+
+  private int partitionsOf(Consumer<String, byte[]> current) {
     List<PartitionInfo> infos = current.partitionsFor(topic, METADATA_TIMEOUT);
-    return infos == null ? List.of() : infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    return infos == null ? 0 : infos.size();
   }
 
   private void dispatch(ConsumerRecord<String, byte[]> record) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import ai.gateway.api.kafka.EventPosition;
 import ai.gateway.api.kafka.JobPublisher;
 import ai.gateway.api.kafka.ReplyStream;
 import ai.gateway.schemas.v1.ErrorCode;
@@ -113,6 +114,17 @@ final class Fixtures {
     @Override
     public boolean ready() {
       return ready;
+    }
+
+    /** As if this instance read one partition of four. */
+    @Override
+    public boolean routesHere(String jobId) {
+      return ready && Math.floorMod(jobId.hashCode(), 4) == 0;
+    }
+
+    @Override
+    public Flux<GenerationEvent> replay(String jobId, Instant createdAt, @Nullable EventPosition after) {
+      return Flux.error(new UnsupportedOperationException("not replayed in memory"));
     }
 
     boolean isListening(String jobId) {

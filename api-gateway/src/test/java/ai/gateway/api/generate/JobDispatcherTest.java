@@ -8,6 +8,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.stream.IntStream;
 
 import ai.gateway.api.access.AccessFixtures;
 import ai.gateway.api.config.InstanceId;
@@ -64,6 +67,18 @@ class JobDispatcherTest {
 
     assertThat(java.util.UUID.fromString(first).version()).isEqualTo(7);
     assertThat(second).isGreaterThan(first);
+  }
+
+  @Test
+  void shouldMakeOnlyJobIdsWhoseRepliesComeBackToThisInstance() {
+    // when: the in-memory stream accepts about one id in four
+    Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    List<String> ids = IntStream.range(0, 200).mapToObj(i -> dispatcher.submit(submission(JobKind.SYNC)).jobId()).toList();
+    Instant after = Instant.now();
+
+    // then: and each carries its creation millisecond, for replaying its events
+    assertThat(ids).allMatch(replies::routesHere).doesNotHaveDuplicates();
+    assertThat(ids).allSatisfy(id -> assertThat(JobIds.createdAt(id)).isBetween(before, after));
   }
 
   @Test

@@ -5,7 +5,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import ai.gateway.schemas.Topics;
 import ai.gateway.schemas.v1.ErrorCode;
@@ -38,6 +42,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li>{@code scenario:error-after-chunks} — two chunks, then ERROR PROVIDER_ERROR</li>
  *   <li>{@code scenario:slow} — one chunk, then nothing (the client must leave or time out)</li>
  *   <li>{@code scenario:silent} — nothing at all</li>
+ *   <li>{@code scenario:ticks:<n>} — chunks "1", "2", … "n", one every 50 ms (off the poll thread), then DONE</li>
  *   <li>anything else — chunks "Hello", ", ", "world" and DONE</li>
  * </ul>
  */
@@ -45,9 +50,12 @@ public final class TestWorker implements AutoCloseable {
 
   public final List<GenerationJob> jobs = new CopyOnWriteArrayList<>();
   public final List<JobControl> controls = new CopyOnWriteArrayList<>();
+  /** When each reply was handed to the producer ({@code System.nanoTime()}), by {@code <jobId>/<attempt>.<seq>}. */
+  public final Map<String, Long> sentAt = new ConcurrentHashMap<>();
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> producer;
   private final Thread thread;
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "test-worker-ticks"));
   private volatile boolean running = true;
 
   public TestWorker(String bootstrapServers) {
@@ -89,6 +97,10 @@ public final class TestWorker implements AutoCloseable {
 
   private void answer(GenerationJob job) {
     String id = job.getJobId();
+    if (job.getPrompt().startsWith("scenario:ticks:")) {
+      tick(id, 1, Integer.parseInt(job.getPrompt().substring("scenario:ticks:".length())));
+      return;
+    }
     switch (job.getPrompt()) {
       case "scenario:silent" -> { }
       case "scenario:slow" -> send(chunk(id, 1, "Hel"));
@@ -110,6 +122,17 @@ public final class TestWorker implements AutoCloseable {
     }
   }
 
+  private void tick(String jobId, int seq, int chunks) {
+    if (seq > chunks) {
+      send(event(jobId, seq, GenerationEventType.DONE).setProvider("openai").setModel("gpt-test-2026").setFinishReason("stop")
+          .setUsage(Usage.newBuilder().setPromptTokens(1).setCompletionTokens(chunks).setTotalTokens(chunks + 1).setEstimated(false).build())
+          .setCostMicroUsd(1L).build());
+      return;
+    }
+    send(chunk(jobId, seq, Integer.toString(seq)));
+    ticker.schedule(() -> tick(jobId, seq + 1, chunks), 50, TimeUnit.MILLISECONDS);
+  }
+
   private static GenerationEvent chunk(String jobId, int seq, String content) {
     return event(jobId, seq, GenerationEventType.CHUNK).setContent(content).build();
   }
@@ -129,6 +152,7 @@ public final class TestWorker implements AutoCloseable {
   /** Also used to check that replies to jobs nobody waits for are ignored. */
   void send(GenerationEvent event) {
     byte[] value = Topics.REPLIES.valueSerde().serializer().serialize(Topics.REPLIES.defaultName(), event);
+    sentAt.put(event.getJobId() + "/" + event.getAttempt() + "." + event.getSeq(), System.nanoTime());
     producer.send(new ProducerRecord<>(Topics.REPLIES.defaultName(), event.getJobId(), value));
   }
 
@@ -145,6 +169,7 @@ public final class TestWorker implements AutoCloseable {
     running = false;
     consumer.wakeup();
     thread.join(5_000);
+    ticker.shutdownNow();
     producer.close(Duration.ofSeconds(1));
   }
 }

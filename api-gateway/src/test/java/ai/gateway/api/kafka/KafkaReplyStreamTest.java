@@ -33,7 +33,10 @@ class KafkaReplyStreamTest {
   private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
 
   private final IdleMockConsumer consumer = new IdleMockConsumer();
-  private final KafkaReplyStream replies = new KafkaReplyStream(() -> consumer, TOPIC, 16, Duration.ofSeconds(5));
+  private final FixedClaim claim = new FixedClaim(0);
+  private final KafkaReplyStream replies = new KafkaReplyStream(() -> consumer, claim,
+      new KafkaReplay(() -> { throw new UnsupportedOperationException(); }, TOPIC, Duration.ZERO, Duration.ofSeconds(1), 1),
+      new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50)));
   private long nextOffset = 5;
 
   @BeforeEach
@@ -51,11 +54,46 @@ class KafkaReplyStreamTest {
   }
 
   @Test
-  void shouldAssignEveryPartitionAtItsEndBeforeBeingReady() {
+  void shouldAssignOnlyTheClaimedPartitionAtItsEndBeforeBeingReady() {
     assertThat(replies.ready()).isTrue();
-    assertThat(consumer.assignment()).containsExactlyInAnyOrder(P0, P1);
+    assertThat(claim.claimedWith).isEqualTo(2);
+    assertThat(consumer.assignment()).containsExactly(P0);
+    assertThat(replies.assignment()).containsExactly(P0);
     assertThat(consumer.position(P0)).isEqualTo(5);
-    assertThat(consumer.position(P1)).isEqualTo(7);
+  }
+
+  @Test
+  void shouldRouteHereOnlyJobIdsThatHashToTheClaimedPartition() {
+    // given: the default partitioner's choice for these keys on 2 partitions
+    List<String> ids = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "job-" + i).toList();
+
+    // then
+    assertThat(ids).allSatisfy(id -> assertThat(replies.routesHere(id))
+        .isEqualTo(org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
+            id.getBytes(java.nio.charset.StandardCharsets.UTF_8), 2) == 0));
+    assertThat(ids).anyMatch(replies::routesHere).anyMatch(id -> !replies.routesHere(id));
+  }
+
+  @Test
+  void shouldTurnUnreadyWhenThePartitionCountChanges() {
+    // given
+    assertThat(replies.ready()).isTrue();
+    Node node = new Node(0, "localhost", 9092);
+
+    // when
+    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, node, null, null),
+        new PartitionInfo(TOPIC, 1, node, null, null), new PartitionInfo(TOPIC, 2, node, null, null)));
+
+    // then: no new job can be routed with the stale count
+    await().atMost(Duration.ofSeconds(5)).until(() -> !replies.ready());
+    assertThat(replies.notReadyReason()).contains("partition count");
+  }
+
+  @Test
+  void shouldReleaseTheClaimWhenStopped() {
+    replies.stop();
+
+    assertThat(claim.released).isTrue();
   }
 
   @Test
@@ -128,6 +166,28 @@ class KafkaReplyStreamTest {
   private static GenerationEvent event(String jobId, int seq, GenerationEventType type) {
     return GenerationEvent.newBuilder().setJobId(jobId).setAttempt(1).setSeq(seq).setType(type)
         .setContent(type == GenerationEventType.CHUNK ? "x" : null).setTimestamp(Instant.now()).build();
+  }
+
+  private static final class FixedClaim implements PartitionClaims {
+
+    private final int partition;
+    volatile int claimedWith = -1;
+    volatile boolean released;
+
+    FixedClaim(int partition) {
+      this.partition = partition;
+    }
+
+    @Override
+    public int claim(int partitionCount) {
+      claimedWith = partitionCount;
+      return partition;
+    }
+
+    @Override
+    public void release() {
+      released = true;
+    }
   }
 
   /** MockConsumer's poll returns at once; this one idles briefly like a real poll, so the loop does not spin a core. */

@@ -1,0 +1,190 @@
+package ai.gateway.api.kafka;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import ai.gateway.api.error.ApiError;
+import ai.gateway.api.error.ApiException;
+import ai.gateway.api.error.ErrorCode;
+import ai.gateway.schemas.Topics;
+import ai.gateway.schemas.v1.GenerationEvent;
+import ai.gateway.schemas.v1.GenerationEventType;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Replays one job's events from {@code ai.replies}, on any instance: the job's events are all in the
+ * partition its id hashes to, so a short-lived group-less consumer assigns that partition, seeks to the
+ * job's creation time (minus a margin for the workers' clocks) with {@code offsetsForTimes} and reads
+ * forward, keeping the job's events after the given position, until the job's terminal event.
+ *
+ * <p>Bounded: it reads what the partition held when it started (from the job's creation on), then live
+ * records until the terminal event or {@code timeout}; at most {@code maxReplays} run at once, each on its
+ * own thread of a bounded scheduler (a consumer blocks in {@code poll}).
+ */
+final class KafkaReplay implements DisposableBean {
+
+  private static final Logger log = LoggerFactory.getLogger(KafkaReplay.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(1);
+
+  private final Supplier<Consumer<String, byte[]>> consumers;
+  private final String topic;
+  private final Duration margin;
+  private final Duration timeout;
+  private final int maxReplays;
+  private final AtomicInteger running = new AtomicInteger();
+  private final Scheduler scheduler;
+
+  KafkaReplay(Supplier<Consumer<String, byte[]>> consumers, String topic, Duration margin, Duration timeout, int maxReplays) {
+    this.consumers = consumers;
+    this.topic = topic;
+    this.margin = margin;
+    this.timeout = timeout;
+    this.maxReplays = maxReplays;
+    this.scheduler = Schedulers.newBoundedElastic(maxReplays, maxReplays, "reply-replay");
+  }
+
+  Flux<GenerationEvent> replay(String jobId, Instant createdAt, @Nullable EventPosition after) {
+    return Flux.defer(() -> {
+      if (running.incrementAndGet() > maxReplays) {
+        running.decrementAndGet();
+        return Flux.error(ApiError.of(ErrorCode.UNAVAILABLE, "Too many event replays at once; try again.").exception());
+      }
+      return Flux.<GenerationEvent>create(sink -> read(jobId, createdAt, after, sink))
+          .subscribeOn(scheduler)
+          .doFinally(signal -> running.decrementAndGet());
+    });
+  }
+
+  private void read(String jobId, Instant createdAt, @Nullable EventPosition after, FluxSink<GenerationEvent> sink) {
+    AtomicBoolean cancelled = new AtomicBoolean();
+    AtomicReference<@Nullable Consumer<String, byte[]>> open = new AtomicReference<>();
+    sink.onDispose(() -> {
+      cancelled.set(true);
+      Consumer<String, byte[]> consumer = open.get();
+      if (consumer != null) {
+        try {
+          consumer.wakeup(); // the one thread-safe call: ends a blocked poll
+        } catch (RuntimeException e) {
+          log.debug("wakeup of a closing replay consumer: {}", e.toString());
+        }
+      }
+    });
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Consumer<String, byte[]> consumer;
+    try {
+      consumer = consumers.get();
+    } catch (KafkaException e) {
+      sink.error(unavailable(e));
+      return;
+    }
+    open.set(consumer);
+    try {
+      TopicPartition partition = seek(consumer, jobId, createdAt);
+      Replayed state = new Replayed(after);
+      while (!cancelled.get() && !state.finished) {
+        if (System.nanoTime() > deadline) {
+          sink.error(ApiError.of(ErrorCode.TIMEOUT, "The job's events did not end within " + timeout.toSeconds() + " s.")
+              .exception());
+          return;
+        }
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL).records(partition)) {
+          if (jobId.equals(record.key()) && !state.finished) {
+            GenerationEvent event = Topics.REPLIES.valueSerde().deserializer().deserialize(record.topic(), record.value());
+            if (event != null && state.admit(event)) {
+              sink.next(event);
+            }
+          }
+        }
+      }
+      sink.complete();
+    } catch (WakeupException e) {
+      // cancelled by the subscriber
+    } catch (KafkaException | ApiException e) {
+      if (!cancelled.get()) {
+        sink.error(e instanceof ApiException api ? api : unavailable(e));
+      }
+    } finally {
+      open.set(null);
+      consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+    }
+  }
+
+  /** Assigns the job's partition and positions the consumer at the first record at or after its creation less the margin. */
+  private TopicPartition seek(Consumer<String, byte[]> consumer, String jobId, Instant createdAt) {
+    List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+    if (infos == null || infos.isEmpty()) {
+      throw ApiError.of(ErrorCode.UNAVAILABLE, "The reply topic is not available.").exception();
+    }
+    TopicPartition partition = new TopicPartition(topic, ReplyPartitions.of(jobId, infos.size()));
+    consumer.assign(List.of(partition));
+    long end = consumer.endOffsets(List.of(partition), METADATA_TIMEOUT).get(partition);
+    long from = createdAt.minus(margin).toEpochMilli();
+    OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(partition, Math.max(0, from)), METADATA_TIMEOUT).get(partition);
+    // None at or after that time: nothing of the job is stored yet, so its events are all still to come.
+    consumer.seek(partition, start == null ? end : start.offset());
+    log.debug("replaying job {} from {}@{} (end {})", jobId, partition, start == null ? end : start.offset(), end);
+    return partition;
+  }
+
+  private static ApiException unavailable(Exception cause) {
+    return ApiError.of(ErrorCode.UNAVAILABLE, "The job's events cannot be read now; try again.").exception(cause);
+  }
+
+  /**
+   * The replay's position: admits events after it in the order the live stream relays them (a later attempt
+   * replaces an earlier one; duplicates and an older attempt's late events are dropped), and finishes at the
+   * first terminal event admitted, or at a terminal event of the caller's own attempt it had already seen.
+   */
+  static final class Replayed {
+
+    private @Nullable EventPosition last;
+    boolean finished;
+
+    Replayed(@Nullable EventPosition after) {
+      this.last = after;
+    }
+
+    boolean admit(GenerationEvent event) {
+      EventPosition position = EventPosition.of(event);
+      boolean terminal = event.getType() == GenerationEventType.DONE || event.getType() == GenerationEventType.ERROR;
+      EventPosition current = last;
+      if (current != null && position.compareTo(current) <= 0) {
+        if (terminal && position.attempt() == current.attempt()) {
+          finished = true; // the caller has seen the end of its attempt already
+        }
+        return false;
+      }
+      last = position;
+      finished = terminal;
+      return true;
+    }
+  }
+
+  @Override
+  public void destroy() {
+    scheduler.dispose();
+  }
+}
