@@ -57,7 +57,10 @@ public final class ProviderHttp implements AutoCloseable {
     HttpClient http = HttpClient.create(connections)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(properties.connectTimeout().toMillis()))
         .responseTimeout(properties.idleTimeout())
-        .doAfterRequest((request, connection) -> RequestSent.signal(request.currentContextView()));
+        // when the connection is open and the request is about to be written (the write follows in the same
+        // event-loop task, so a cancel cannot fall between the two); the after-request hook comes later and,
+        // on a busy event loop, after the provider may already have answered
+        .doOnRequest((request, connection) -> RequestSent.signal(request.currentContextView()));
     this.client = WebClient.builder()
         .clientConnector(new ReactorClientHttpConnector(http))
         .baseUrl(baseUrl.toString())
