@@ -244,6 +244,27 @@ class ResilienceIT {
     });
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"sim-stall", "sim-ms-3000"})
+  void shouldCountAnEstimatedUsageEventForACallCutShortByTheDeadline(String model) {
+    // given: a call the provider is still answering when the attempt's timeout strikes
+    JobRunner runner = runner(defaults());
+    GenerationJob job = JobFixtures.streamJob().setProvider("openai").setModel(model).setAttemptTimeoutMs(700L)
+        .build();
+
+    // when
+    runner.start(job).join();
+
+    // then: the request reached the provider, which may bill it: one estimated usage event
+    assertThat(simulator.ledger().byClientRequestId(job.getJobId())).hasSize(1);
+    assertThat(published.terminal(job.getJobId()).getError().getCode()).isEqualTo(ErrorCode.TIMEOUT);
+    assertThat(published.usages(job.getJobId())).singleElement().satisfies(usage -> {
+      assertThat(usage.getOutcome()).isEqualTo(UsageOutcome.TIMED_OUT);
+      assertThat(usage.getEstimated()).isTrue();
+      assertThat(usage.getPromptTokens()).isPositive();
+    });
+  }
+
   private List<ProviderAdapter> defaults() {
     return List.of(adapter("openai", "gpt-4o-mini"), adapter("anthropic", "claude-sonnet-4-6"),
         adapter("gemini", "gemini-3.5-flash"));
