@@ -5,11 +5,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgreSQL 17 from the zonky embedded binaries (no install, no Docker). As root the binaries drop to
  * {@code nobody}, so the data directory must be somewhere {@code nobody} can write (under /tmp), never a
  * 0700 root-owned folder (STACK-NOTES, pitfall 15).
+ *
+ * <p>{@link #stop()} and {@link #start()} make a real outage for the services: connections refused, pooled
+ * connections cut, and the same server (port, data directory, rows) when it comes back.
  */
 public final class Postgres implements AutoCloseable {
 
@@ -17,28 +21,59 @@ public final class Postgres implements AutoCloseable {
   public static final String PASSWORD = "postgres";
   public static final String DATABASE = "postgres";
 
-  private final EmbeddedPostgres postgres;
+  private final int port;
+  private final Path dataDir;
+  private @Nullable EmbeddedPostgres running;
 
-  private Postgres(EmbeddedPostgres postgres) {
-    this.postgres = postgres;
+  private Postgres(int port, Path dataDir) {
+    this.port = port;
+    this.dataDir = dataDir;
   }
 
   /** Starts on {@code port} (0 picks a free one) with the given data directory, kept across restarts. */
   public static Postgres start(int port, Path dataDir) {
+    Postgres postgres = new Postgres(port == 0 ? FreePorts.next() : port, dataDir);
+    postgres.start();
+    return postgres;
+  }
+
+  /** Starts the server again after {@link #stop()}, on the same port and data directory; no-op if running. */
+  public synchronized void start() {
+    if (running != null) {
+      return;
+    }
     try {
-      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-          .setPort(port == 0 ? FreePorts.next() : port)
+      running = EmbeddedPostgres.builder()
+          .setPort(port)
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
-          .setServerConfig("max_connections", "200");
-      return new Postgres(builder.start());
+          .setServerConfig("max_connections", "200")
+          .start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start PostgreSQL", e);
+      throw new UncheckedIOException("cannot start PostgreSQL on port " + port, e);
     }
   }
 
+  /** Stops the server (a fast shutdown: open connections are cut); the data directory stays. */
+  public synchronized void stop() {
+    EmbeddedPostgres current = running;
+    if (current == null) {
+      return;
+    }
+    running = null;
+    try {
+      current.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stop PostgreSQL", e);
+    }
+  }
+
+  public synchronized boolean isRunning() {
+    return running != null;
+  }
+
   public int port() {
-    return postgres.getPort();
+    return port;
   }
 
   public String jdbcUrl() {
@@ -51,10 +86,6 @@ public final class Postgres implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      postgres.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot stop PostgreSQL", e);
-    }
+    stop();
   }
 }
