@@ -14,19 +14,25 @@ import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A single-node KRaft broker (combined broker and controller) running in this JVM, for the local run and
  * the cross-service tests. Not {@code KafkaClusterTestKit}: that boots unstable metadata versions
  * (STACK-NOTES, pitfall 3), so features would look available that a real 4.2.1 cluster lacks.
+ *
+ * <p>{@link #stop()} and {@link #start()} make a real outage for the services: the broker and controller
+ * listeners close (connections refused), and the restart binds the same ports with the same log directory,
+ * so topics, records and committed offsets survive, as they would across a broker restart in production.
  */
 public final class KafkaBroker implements AutoCloseable {
 
-  private final KafkaRaftServer server;
+  private final Properties config;
   private final int port;
+  private @Nullable KafkaRaftServer server;
 
-  private KafkaBroker(KafkaRaftServer server, int port) {
-    this.server = server;
+  private KafkaBroker(Properties config, int port) {
+    this.config = config;
     this.port = port;
   }
 
@@ -59,9 +65,30 @@ public final class KafkaBroker implements AutoCloseable {
     props.put("auto.create.topics.enable", "false");
     props.put("log.flush.interval.messages", "9223372036854775807");
     formatIfNew(logDir, controllerPort, props);
-    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-    server.startup();
-    return new KafkaBroker(server, brokerPort);
+    KafkaBroker broker = new KafkaBroker(props, brokerPort);
+    broker.start();
+    return broker;
+  }
+
+  /** Starts the broker again after {@link #stop()}, on the same ports and log directory; no-op if running. */
+  public synchronized void start() {
+    if (server != null) {
+      return;
+    }
+    KafkaRaftServer started = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
+    started.startup();
+    server = started;
+  }
+
+  /** Stops the broker (a clean shutdown; its data stays); no-op if stopped. */
+  public synchronized void stop() {
+    KafkaRaftServer running = server;
+    if (running == null) {
+      return;
+    }
+    server = null;
+    running.shutdown();
+    running.awaitShutdown();
   }
 
   private static void formatIfNew(Path logDir, int controllerPort, Properties props) {
@@ -98,7 +125,6 @@ public final class KafkaBroker implements AutoCloseable {
 
   @Override
   public void close() {
-    server.shutdown();
-    server.awaitShutdown();
+    stop();
   }
 }
