@@ -60,13 +60,16 @@ public record GatewayProperties(
    * @param replyBuffer    events buffered per waiting job before it fails (a client that does not read)
    * @param readyWait      how long the start waits for the reply consumer's positions
    * @param publishThreads threads that may block in {@code KafkaProducer.send()} at once
+   * @param lostAfter      how long the reply partition's leader may not answer before Kafka counts as lost:
+   *                       live jobs fail with {@code UNAVAILABLE}, readiness goes down, new jobs get 503 at once
    */
   public record Kafka(
-      @DefaultValue("5s") @NotNull Duration publishTimeout,
+      @DefaultValue("4s") @NotNull Duration publishTimeout,
       @DefaultValue("5s") @NotNull Duration retryAfter,
       @DefaultValue("8192") @Min(16) int replyBuffer,
       @DefaultValue("10s") @NotNull Duration readyWait,
-      @DefaultValue("8") @Min(1) int publishThreads) {
+      @DefaultValue("8") @Min(1) int publishThreads,
+      @DefaultValue("5s") @NotNull @DurationMin(millis = 500) Duration lostAfter) {
   }
 
   /**

@@ -45,6 +45,13 @@ import reactor.util.concurrent.Queues;
  * made for it, and workers' replies would land elsewhere. A change is checked every {@code checkInterval};
  * it makes the instance unready for good (new jobs are refused, readiness goes down) instead of losing
  * replies; a restart adopts the new count.
+ *
+ * <p>A consumer does not notice a broker outage by itself: {@code poll()} just returns nothing. So every
+ * {@link #PROBE_INTERVAL} the poll thread asks the partition's leader for its end offset; when that gets no
+ * answer within {@code lostAfter}, Kafka counts as lost: every live job fails at once with a retryable
+ * {@code UNAVAILABLE} (a stream ends with an {@code error} event instead of waiting for its deadline), the
+ * instance is not ready (new jobs are refused with 503 at once), and the consumer is made again, which
+ * becomes ready when the broker answers: recovery needs no restart.
  */
 final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
 
@@ -53,6 +60,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration RESTART_BACKOFF = Duration.ofSeconds(1);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
 
   private final Map<String, Sinks.Many<GenerationEvent>> listeners = new ConcurrentHashMap<>();
   private final Supplier<Consumer<String, byte[]>> consumers;
@@ -62,6 +70,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   private final int bufferSize;
   private final Duration readyWait;
   private final Duration checkInterval;
+  private final Duration lostAfter;
   private final CountDownLatch firstReady = new CountDownLatch(1);
   private final AtomicLong recordsRead = new AtomicLong();
 
@@ -74,8 +83,13 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   private volatile Set<TopicPartition> assignment = Set.of();
   private @Nullable Thread thread;
 
-  /** The reply consumer's settings, apart from how it is made. */
-  record Settings(String topic, int bufferSize, Duration readyWait, Duration checkInterval) {
+  /**
+   * The reply consumer's settings, apart from how it is made.
+   *
+   * @param lostAfter how long the reply partition's leader may leave an end-offset request unanswered before
+   *                  Kafka counts as lost
+   */
+  record Settings(String topic, int bufferSize, Duration readyWait, Duration checkInterval, Duration lostAfter) {
   }
 
   KafkaReplyStream(Supplier<Consumer<String, byte[]>> consumers, PartitionClaims claims, KafkaReplay replays, Settings settings) {
@@ -86,6 +100,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
     this.bufferSize = settings.bufferSize();
     this.readyWait = settings.readyWait();
     this.checkInterval = settings.checkInterval();
+    this.lostAfter = settings.lostAfter();
   }
 
   @Override
@@ -206,6 +221,9 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
         }
       } catch (WakeupException e) {
         // stop() woke the consumer
+      } catch (KafkaLost e) {
+        log.error("Kafka did not answer the reply consumer for {}: failing {} live jobs with UNAVAILABLE; not ready "
+            + "until the broker answers again", lostAfter, listeners.size());
       } catch (RuntimeException e) {
         log.error("reply consumer failed; restarting it", e);
       } finally {
@@ -214,6 +232,9 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
         assignment = Set.of();
         // Replies that arrive while no consumer runs are lost to their listeners: fail them now, not at their deadline.
         failAll();
+        if (running) {
+          log.info("reply consumer stopped; making a new one");
+        }
         current.close(CloseOptions.timeout(CLOSE_TIMEOUT));
       }
       if (running) {
@@ -226,7 +247,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   private Set<TopicPartition> assignAtEnd(Consumer<String, byte[]> current) {
     while (running) {
       try {
-        int count = partitionsOf(current);
+        int count = partitionsOf(current, METADATA_TIMEOUT);
         if (count == 0) {
           log.warn("topic {} has no partitions yet; waiting", topic);
           pause(RESTART_BACKOFF);
@@ -259,6 +280,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
 
   private void poll(Consumer<String, byte[]> current) {
     long nextCheck = System.nanoTime() + checkInterval.toNanos();
+    long nextProbe = System.nanoTime() + PROBE_INTERVAL.toNanos();
     while (running) {
       ConsumerRecords<String, byte[]> records = current.poll(POLL);
       recordsRead.addAndGet(records.count());
@@ -269,17 +291,40 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
         nextCheck = System.nanoTime() + checkInterval.toNanos();
         checkPartitionCount(current);
       }
+      if (System.nanoTime() > nextProbe) {
+        probe(current);
+        nextProbe = System.nanoTime() + PROBE_INTERVAL.toNanos();
+      }
     }
   }
 
+  /** A request to the partition's leader (poll alone goes quiet in an outage); no answer within {@code lostAfter}: Kafka is lost. */
+  private void probe(Consumer<String, byte[]> current) {
+    try {
+      current.endOffsets(assignment, lostAfter);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      throw new KafkaLost(e);
+    }
+  }
+
+  /** The broker did not answer in time. */
+  private static final class KafkaLost extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    KafkaLost(Throwable cause) {
+      super(cause);
+    }
+  }
+
+  /** Also a request to the broker once the metadata is older than its max age: unanswered within {@code lostAfter}, Kafka is lost. */
   private void checkPartitionCount(Consumer<String, byte[]> current) {
     try {
-      int count = partitionsOf(current);
+      int count = partitionsOf(current, lostAfter);
       if (count > 0 && count != partitionCount) {
         partitionCountChanged(count);
       }
     } catch (org.apache.kafka.common.errors.TimeoutException e) {
-      log.debug("partition check timed out: {}", e.getMessage());
+      throw new KafkaLost(e);
     }
   }
 
@@ -295,8 +340,8 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
     }
   }
 
-  private int partitionsOf(Consumer<String, byte[]> current) {
-    List<PartitionInfo> infos = current.partitionsFor(topic, METADATA_TIMEOUT);
+  private int partitionsOf(Consumer<String, byte[]> current, Duration timeout) {
+    List<PartitionInfo> infos = current.partitionsFor(topic, timeout);
     return infos == null ? 0 : infos.size();
   }
 
@@ -334,7 +379,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   }
 
   private void failAll() {
-    listeners.forEach((jobId, sink) -> fail(jobId, sink, "The gateway lost its connection to the reply topic."));
+    listeners.forEach((jobId, sink) -> fail(jobId, sink, "The gateway lost its connection to Kafka; retry the request."));
   }
 
   private static void pause(Duration duration) {

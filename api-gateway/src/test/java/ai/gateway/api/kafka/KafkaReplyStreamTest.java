@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 import ai.gateway.api.error.ApiException;
@@ -36,7 +38,8 @@ class KafkaReplyStreamTest {
   private final FixedClaim claim = new FixedClaim(0);
   private final KafkaReplyStream replies = new KafkaReplyStream(() -> consumer, claim,
       new KafkaReplay(() -> { throw new UnsupportedOperationException(); }, TOPIC, Duration.ZERO, Duration.ofSeconds(1), 1),
-      new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50)));
+      new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50),
+          Duration.ofSeconds(2)));
   private long nextOffset = 5;
 
   @BeforeEach
@@ -158,6 +161,37 @@ class KafkaReplyStreamTest {
         .verify();
   }
 
+  @Test
+  void shouldFailLiveJobsAndTurnUnreadyWhenKafkaStopsAnsweringThenRecoverByItself() {
+    // given: a reply stream whose broker can go away (each consumer it makes sees the same broker)
+    AtomicBoolean down = new AtomicBoolean();
+    KafkaReplyStream outage = new KafkaReplyStream(() -> new BrokerConsumer(down), new FixedClaim(0),
+        new KafkaReplay(() -> { throw new UnsupportedOperationException(); }, TOPIC, Duration.ZERO, Duration.ofSeconds(1), 1),
+        new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(200)));
+    outage.start();
+    try {
+      assertThat(outage.ready()).isTrue();
+
+      // when the broker stops answering, a live job fails with a retryable UNAVAILABLE, not at its deadline
+      StepVerifier.create(outage.events("job-1"))
+          .then(() -> down.set(true))
+          .expectErrorSatisfies(e -> {
+            assertThat(((ApiException) e).error().code()).isEqualTo(ErrorCode.UNAVAILABLE);
+            assertThat(((ApiException) e).error().retryable()).isTrue();
+            assertThat(((ApiException) e).error().detail()).contains("lost its connection to Kafka");
+          })
+          .verify(Duration.ofSeconds(5));
+      assertThat(outage.ready()).isFalse();
+      assertThat(outage.listenerCount()).isZero();
+
+      // then: ready again once the broker answers, without a restart
+      down.set(false);
+      await().atMost(Duration.ofSeconds(10)).until(outage::ready);
+    } finally {
+      outage.stop();
+    }
+  }
+
   private void add(String key, GenerationEvent event) {
     consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, nextOffset++, key,
         Topics.REPLIES.valueSerde().serializer().serialize(TOPIC, event)));
@@ -190,8 +224,40 @@ class KafkaReplyStreamTest {
     }
   }
 
+  /** A consumer of a broker that can stop answering: its requests then time out, as a real client's do. */
+  private static final class BrokerConsumer extends IdleMockConsumer {
+
+    private final AtomicBoolean down;
+
+    BrokerConsumer(AtomicBoolean down) {
+      this.down = down;
+      Node node = new Node(0, "localhost", 9092);
+      updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, node, null, null)));
+      updateEndOffsets(Map.of(P0, 5L));
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions, Duration timeout) {
+      failIfDown(timeout);
+      return super.endOffsets(partitions, timeout);
+    }
+
+    @Override
+    public synchronized List<PartitionInfo> partitionsFor(String topic, Duration timeout) {
+      failIfDown(timeout);
+      return super.partitionsFor(topic, timeout);
+    }
+
+    private void failIfDown(Duration timeout) {
+      if (down.get()) {
+        LockSupport.parkNanos(timeout.toNanos());
+        throw new org.apache.kafka.common.errors.TimeoutException("no answer within " + timeout);
+      }
+    }
+  }
+
   /** MockConsumer's poll returns at once; this one idles briefly like a real poll, so the loop does not spin a core. */
-  private static final class IdleMockConsumer extends MockConsumer<String, byte[]> {
+  private static class IdleMockConsumer extends MockConsumer<String, byte[]> {
 
     IdleMockConsumer() {
       super("latest");
