@@ -32,6 +32,7 @@ import org.springframework.validation.annotation.Validated;
  * @param rateLimit   per-user request limits
  * @param usage       usage reads ({@code /v1/usage}, {@code /admin/usage}) and the daily token totals
  * @param replies     how this instance claims its partition of {@code ai.replies} and replays a job's events
+ * @param jobs        async jobs ({@code /v1/jobs})
  */
 @Validated
 @ConfigurationProperties(prefix = "gateway", ignoreUnknownFields = false)
@@ -47,7 +48,8 @@ public record GatewayProperties(
     @DefaultValue @Valid Admin admin,
     @DefaultValue @Valid RateLimit rateLimit,
     @DefaultValue @Valid Usage usage,
-    @DefaultValue @Valid Replies replies) {
+    @DefaultValue @Valid Replies replies,
+    @DefaultValue @Valid Jobs jobs) {
 
   /** @param keepAlive interval of {@code : keep-alive} comments once a stream has started */
   public record Stream(@DefaultValue("15s") @NotNull Duration keepAlive) {
@@ -198,5 +200,31 @@ public record GatewayProperties(
       @DefaultValue("30s") @NotNull Duration replayMargin,
       @DefaultValue("60s") @NotNull @DurationMin(millis = 1) Duration replayTimeout,
       @DefaultValue("8") @Min(1) int maxReplays) {
+  }
+
+  /**
+   * Async jobs ({@code POST /v1/jobs}).
+   *
+   * @param attemptTimeout    per-attempt timeout a worker applies to an async job
+   * @param lifetime          after this long from acceptance the job fails (its {@code deadlineAt})
+   * @param acceptTimeout     a job row still being accepted (inserted, publish not confirmed) this long after its
+   *                          insert was left by a crash: the sweeper republishes it (keep it well above
+   *                          {@code kafka.publish-timeout})
+   * @param rejectedRetention how long a rejected job row keeps its idempotency key, so a retry with that key
+   *                          republishes the same job id
+   * @param sweepInterval     how often the sweeper looks for such rows
+   * @param statusGroup       consumer group shared by every gateway instance that materializes {@code ai.job-status}
+   * @param maxMetadataBytes  largest {@code metadata} object, as compact UTF-8 JSON
+   * @param queryTimeout      a jobs query slower than this answers 503 {@code UNAVAILABLE}
+   */
+  public record Jobs(
+      @DefaultValue("30s") @NotNull @DurationMin(millis = 1) Duration attemptTimeout,
+      @DefaultValue("24h") @NotNull @DurationMin(millis = 1) Duration lifetime,
+      @DefaultValue("1m") @NotNull @DurationMin(millis = 1) Duration acceptTimeout,
+      @DefaultValue("24h") @NotNull Duration rejectedRetention,
+      @DefaultValue("30s") @NotNull @DurationMin(millis = 10) Duration sweepInterval,
+      @DefaultValue("api-gateway.job-status") @NotBlank String statusGroup,
+      @DefaultValue("4096") @Min(1) int maxMetadataBytes,
+      @DefaultValue("5s") @NotNull @DurationMin(millis = 1) Duration queryTimeout) {
   }
 }

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * {@link GenerationParams}.
  */
 @Schema(name = "GenerateRequest", description = "Unknown fields are rejected.")
-record GenerateRequest(
+public record GenerateRequest(
     @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "Non-blank; with systemPrompt at most 100,000 Unicode code points")
     @Nullable String prompt,
     @Nullable String systemPrompt,

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * {@code CONTEXT_LENGTH_EXCEEDED}. Lengths are in Unicode code points, so an emoji counts as one
  * character, as a person would count it.
  */
-final class GenerateRequestValidator {
+public final class GenerateRequestValidator {
 
   static final Set<String> PROVIDERS = Set.of("openai", "anthropic", "gemini");
   private static final int MAX_MODEL_LENGTH = 200;
@@ -32,7 +32,7 @@ final class GenerateRequestValidator {
     this.limits = limits;
   }
 
-  GenerationParams validate(GenerateRequest request) {
+  public GenerationParams validate(GenerateRequest request) {
     List<FieldViolation> errors = new ArrayList<>();
     String prompt = request.prompt();
     if (prompt == null) {

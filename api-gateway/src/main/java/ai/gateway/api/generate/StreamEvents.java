@@ -2,11 +2,13 @@ package ai.gateway.api.generate;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import ai.gateway.api.error.ApiError;
 import ai.gateway.api.error.ErrorCode;
 import ai.gateway.api.error.ErrorReporter;
 import ai.gateway.api.error.Problems;
+import ai.gateway.schemas.v1.GenerationEvent;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.codec.ServerSentEvent;
@@ -22,7 +24,7 @@ import reactor.core.publisher.SynchronousSink;
  * the first byte sent fixes the status at 200. (Not {@code switchOnFirst}: when the stream ends it
  * cancels its source with a {@code CancellationException} that would surface as a spurious error.)
  */
-final class StreamEvents {
+public final class StreamEvents {
 
   static final String CHUNK = "chunk";
   static final String DONE = "done";
@@ -65,6 +67,22 @@ final class StreamEvents {
           .thenMany(Flux.interval(keepAlive, keepAlive).onBackpressureDrop()) // a client that does not read needs no pings
           .map(tick -> KEEP_ALIVE);
       return Flux.merge(events, pings).takeUntil(StreamEvents::isTerminal);
+    });
+  }
+
+  /**
+   * A job's events replayed from {@code ai.replies} ({@code GET /v1/jobs/{id}/events}), rendered as a live stream
+   * is. A replay that ends without any event (the caller had already seen the job's end) is an empty stream.
+   */
+  public Flux<ServerSentEvent<Object>> renderReplay(String jobId, Flux<GenerationEvent> events, String requestId) {
+    return Flux.defer(() -> {
+      AtomicBoolean seen = new AtomicBoolean();
+      AtomicBoolean endedEmpty = new AtomicBoolean();
+      Flux<Reply> replies = events.<Reply>mapNotNull(Reply::from)
+          .doOnNext(reply -> seen.set(true))
+          .doOnComplete(() -> endedEmpty.set(!seen.get()));
+      return render(new JobDispatcher.Run(jobId, replies), requestId)
+          .onErrorResume(failure -> endedEmpty.get() ? Flux.empty() : Flux.error(failure));
     });
   }
 

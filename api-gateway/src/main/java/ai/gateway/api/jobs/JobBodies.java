@@ -1,0 +1,56 @@
+package ai.gateway.api.jobs;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
+
+/** The JSON shapes of {@code /v1/jobs}, in DESIGN.md's names and order. */
+final class JobBodies {
+
+  private JobBodies() {
+  }
+
+  /** {@code POST /v1/jobs}: the generate request plus {@code callbackUrl} and {@code metadata}; unknown fields are refused. */
+  record JobRequest(@Nullable String prompt, @Nullable String systemPrompt, @Nullable String provider,
+                    @Nullable String model, @Nullable Integer maxTokens, @Nullable Double temperature,
+                    @Nullable String callbackUrl, @Nullable Map<String, String> metadata) {
+  }
+
+  record Links(String self, String events) {
+
+    static Links of(String id) {
+      return new Links("/v1/jobs/" + id, "/v1/jobs/" + id + "/events");
+    }
+  }
+
+  /** {@code 202} of {@code POST /v1/jobs}. */
+  record Accepted(String id, String status, Links links) {
+  }
+
+  record Usage(long promptTokens, long completionTokens, long totalTokens, boolean estimated) {
+  }
+
+  /** A succeeded job's result: the generate response. */
+  record Result(String jobId, String content, String provider, String model, @Nullable String finishReason, Usage usage,
+                BigDecimal costUsd) {
+  }
+
+  record Error(String code, String message, boolean retryable) {
+  }
+
+  /** {@code GET /v1/jobs/{id}}; {@code callback} stays absent until callbacks are delivered. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Job(String id, String status, @Nullable Result result, @Nullable Error error, Instant createdAt,
+             @Nullable Instant startedAt, @Nullable Instant finishedAt, @Nullable Map<String, String> metadata,
+             @Nullable Object callback) {
+  }
+
+  /** {@code GET /v1/jobs}: newest first; {@code nextAfter} is the cursor of the next page when there is one. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Page(List<Job> jobs, @Nullable String nextAfter) {
+  }
+}

@@ -1,0 +1,105 @@
+package ai.gateway.api.jobs;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import ai.gateway.api.error.ApiError;
+import ai.gateway.api.money.Usd;
+import ai.gateway.schemas.Topics;
+import ai.gateway.schemas.v1.ErrorInfo;
+import ai.gateway.schemas.v1.JobResult;
+import ai.gateway.schemas.v1.JobStatus;
+import ai.gateway.schemas.v1.Usage;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.listener.MessageListener;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes {@code ai.job-status} into the jobs table. Runs on the listener container's thread (never an event
+ * loop) and waits for each write, so an offset is committed only after its record is applied; a database
+ * failure throws, and the container's error handler retries the record until it is written.
+ *
+ * <p>Applying is idempotent and forward-only ({@link JobPhase#advances}): a record applied twice, an old one
+ * read after a newer one, and the same record applied by two instances change nothing the second time. Statuses
+ * of sync, stream and batch jobs match no row and are skipped.
+ */
+final class JobStatusMaterializer implements MessageListener<String, byte[]> {
+
+  private static final Logger log = LoggerFactory.getLogger(JobStatusMaterializer.class);
+
+  private final PostgresJobs jobs;
+  private final JsonMapper json;
+  private final Duration writeTimeout;
+
+  JobStatusMaterializer(PostgresJobs jobs, JsonMapper json, Duration writeTimeout) {
+    this.jobs = jobs;
+    this.json = json;
+    this.writeTimeout = writeTimeout;
+  }
+
+  @Override
+  public void onMessage(ConsumerRecord<String, byte[]> record) {
+    JobStatus status;
+    try {
+      status = record.value() == null ? null : Topics.JOB_STATUS.valueSerde().deserializer().deserialize(record.topic(), record.value());
+    } catch (SerializationException e) {
+      log.warn("undecodable job status at {}-{}@{}; skipped", record.topic(), record.partition(), record.offset(), e);
+      return;
+    }
+    PostgresJobs.@Nullable StatusUpdate update = status == null ? null : update(status);
+    if (update == null) {
+      return;
+    }
+    Boolean applied = jobs.applyStatus(update).block(writeTimeout);
+    if (Boolean.TRUE.equals(applied)) {
+      log.debug("job {} is {} (attempt {})", update.id(), update.phase().wire(), update.attempt());
+    }
+  }
+
+  /** The update a status record makes, or {@code null} when it concerns no async job this gateway could hold. */
+  PostgresJobs.@Nullable StatusUpdate update(JobStatus status) {
+    JobPhase phase = JobPhase.from(status.getState());
+    UUID id = parseId(status.getJobId());
+    if (phase == null || id == null || status.getBatchId() != null) {
+      return null;
+    }
+    String result = null;
+    String error = null;
+    if (phase == JobPhase.SUCCEEDED) {
+      result = json.writeValueAsString(result(status));
+    } else if (phase.terminal()) {
+      error = json.writeValueAsString(error(status.getError()));
+    }
+    return new PostgresJobs.StatusUpdate(id, status.getUserId(), phase, status.getAttempt(), status.getTimestamp(),
+        result, error);
+  }
+
+  private static JobBodies.Result result(JobStatus status) {
+    JobResult output = status.getOutput();
+    Usage usage = status.getUsage();
+    JobBodies.Usage usageBody = usage == null ? new JobBodies.Usage(0, 0, 0, true)
+        : new JobBodies.Usage(usage.getPromptTokens(), usage.getCompletionTokens(), usage.getTotalTokens(), usage.getEstimated());
+    long cost = status.getCostMicroUsd() == null ? 0 : status.getCostMicroUsd();
+    return new JobBodies.Result(status.getJobId(), output == null ? "" : output.getContent(),
+        output == null ? "" : output.getProvider(), output == null ? "" : output.getModel(),
+        output == null ? null : output.getFinishReason(), usageBody, Usd.fromMicros(cost));
+  }
+
+  /** Through the gateway's one mapping of worker errors, so a job's error reads as a stream's would. */
+  private static JobBodies.Error error(@Nullable ErrorInfo info) {
+    ApiError error = ApiError.fromWorker(info);
+    return new JobBodies.Error(error.code().name(), error.detail(), error.retryable());
+  }
+
+  private static @Nullable UUID parseId(String jobId) {
+    try {
+      return UUID.fromString(jobId);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

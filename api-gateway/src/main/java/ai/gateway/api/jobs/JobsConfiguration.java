@@ -1,0 +1,70 @@
+package ai.gateway.api.jobs;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+import ai.gateway.api.config.GatewayProperties;
+import ai.gateway.api.config.InstanceId;
+import ai.gateway.api.config.TopicsProperties;
+import ai.gateway.api.kafka.JobPublisher;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.util.backoff.FixedBackOff;
+import tools.jackson.databind.json.JsonMapper;
+
+@Configuration(proxyBeanMethods = false)
+class JobsConfiguration {
+
+  @Bean
+  PostgresJobs postgresJobs(DatabaseClient db, GatewayProperties properties) {
+    return new PostgresJobs(db, properties.jobs().queryTimeout());
+  }
+
+  @Bean
+  AsyncJobs asyncJobs(PostgresJobs jobs, JobPublisher publisher, JsonMapper json, Clock clock, GatewayProperties properties) {
+    return new AsyncJobs(jobs, publisher, json, clock, properties.jobs().attemptTimeout(), properties.jobs().lifetime());
+  }
+
+  @Bean
+  JobSweeper jobSweeper(PostgresJobs jobs, JobPublisher publisher, GatewayProperties properties) {
+    GatewayProperties.Jobs settings = properties.jobs();
+    return new JobSweeper(jobs, publisher, settings.sweepInterval(), settings.acceptTimeout(), settings.rejectedRetention());
+  }
+
+  /**
+   * Materializes {@code ai.job-status}: one consumer group shared by every gateway instance, so each record is
+   * normally applied by one of them; applying is idempotent anyway (a rebalance may hand a record to a second
+   * one). From the earliest offset when the group is new: the topic is compacted, so that is each job's last
+   * status. A record that cannot be written (database down) is retried, every second, until it is: the
+   * partition waits rather than skipping a job's end.
+   */
+  @Bean
+  ConcurrentMessageListenerContainer<String, byte[]> jobStatusListener(KafkaProperties kafka, TopicsProperties topics,
+                                                                        GatewayProperties properties, InstanceId instance,
+                                                                        PostgresJobs jobs, JsonMapper json) {
+    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.jobs().statusGroup());
+    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-job-status");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    DefaultKafkaConsumerFactory<String, byte[]> factory =
+        new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    ContainerProperties container = new ContainerProperties(topics.jobStatus());
+    container.setMessageListener(new JobStatusMaterializer(jobs, json, properties.jobs().queryTimeout()));
+    container.setAckMode(ContainerProperties.AckMode.RECORD);
+    ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);
+    listener.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1_000, FixedBackOff.UNLIMITED_ATTEMPTS)));
+    return listener;
+  }
+}
