@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
 /** The JSON shapes of {@code /v1/jobs}, in DESIGN.md's names and order. */
@@ -15,6 +16,7 @@ final class JobBodies {
   }
 
   /** {@code POST /v1/jobs}: the generate request plus {@code callbackUrl} and {@code metadata}; unknown fields are refused. */
+  @Schema(name = "JobRequest", description = "The generate request plus callbackUrl and metadata. Unknown fields are rejected.")
   record JobRequest(@Nullable String prompt, @Nullable String systemPrompt, @Nullable String provider,
                     @Nullable String model, @Nullable Integer maxTokens, @Nullable Double temperature,
                     @Nullable String callbackUrl, @Nullable Map<String, String> metadata) {

@@ -27,6 +27,9 @@ import ai.gateway.api.jobs.PostgresJobs.JobRow;
 import ai.gateway.api.kafka.EventPosition;
 import ai.gateway.api.kafka.ReplyStream;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
@@ -90,7 +93,14 @@ final class JobsController {
   @Operation(summary = "Submit an async job",
       description = "The generate request plus callbackUrl (absolute https) and metadata (string values, at most 4 KiB)."
           + " With an Idempotency-Key, the same key and body answer 202 with the same job (header Idempotent-Replayed:"
-          + " true); the same key with another body 422; while the first request is still being accepted 409.")
+          + " true); the same key with another body 422; while the first request is still being accepted 409.",
+      requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+          content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = JobBodies.JobRequest.class))),
+      responses = {
+          @ApiResponse(responseCode = "202", description = "Accepted (or the earlier request's job for the same Idempotency-Key)",
+              content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = JobBodies.Accepted.class))),
+          @ApiResponse(responseCode = "default", description = "RFC 9457 problem details with the gateway's error code",
+              content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))})
   Mono<ResponseEntity<JobBodies.Accepted>> submit(ServerWebExchange exchange) {
     String requestId = RequestIds.of(exchange);
     String[] key = new String[1];

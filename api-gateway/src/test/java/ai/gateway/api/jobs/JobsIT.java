@@ -500,6 +500,19 @@ class JobsIT {
         .isEqualTo("ENTITLEMENT_REQUIRED");
   }
 
+  @Test
+  void shouldDocumentTheJobRoutesInOpenApi() {
+    authorized(USER).get().uri("/v3/api-docs").exchange()
+        .expectStatus().isOk()
+        .expectBody()
+        .jsonPath("$.paths['/v1/jobs'].post").exists()
+        .jsonPath("$.paths['/v1/jobs'].get").exists()
+        .jsonPath("$.paths['/v1/jobs/{id}'].get").exists()
+        .jsonPath("$.paths['/v1/jobs/{id}/cancel'].post").exists()
+        .jsonPath("$.paths['/v1/jobs/{id}/events'].get").exists()
+        .jsonPath("$.components.schemas.JobRequest.properties.callbackUrl").exists();
+  }
+
   // --- helpers
 
   private record Outcome(int status, JsonNode body) {
