@@ -148,6 +148,21 @@ class StreamEventsTest {
     assertThat(meters.getMeters()).isEmpty();
   }
 
+  @Test
+  void shouldRenderAReplayAsALiveStreamAndAnEmptyReplayAsAnEmptyStream() {
+    StepVerifier.create(events.renderReplay("j", Flux.just(chunk("j", 1, 2, "lo"), done("j", 1, 3)), "req-1"))
+        .assertNext(event -> assertThat(event.id()).isEqualTo("1.2"))
+        .assertNext(event -> assertThat(event.event()).isEqualTo("done"))
+        .verifyComplete();
+    // the caller had seen the end already: nothing, and no error
+    StepVerifier.create(events.renderReplay("j", Flux.empty(), "req-1")).verifyComplete();
+    // a replay that fails before any event is the HTTP answer, as for a live stream
+    StepVerifier.create(events.renderReplay("j",
+            Flux.error(ApiError.of(ErrorCode.TIMEOUT, "The job's events did not end.").exception()), "req-1"))
+        .expectErrorSatisfies(e -> assertThat(((ApiException) e).error().code()).isEqualTo(ErrorCode.TIMEOUT))
+        .verify();
+  }
+
   private static void assertKeepAlive(ServerSentEvent<Object> event) {
     assertThat(event.comment()).isEqualTo(" keep-alive");
     assertThat(event.event()).isNull();
