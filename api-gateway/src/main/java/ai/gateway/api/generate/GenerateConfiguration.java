@@ -21,7 +21,8 @@ class GenerateConfiguration {
   @Bean
   JobDispatcher jobDispatcher(JobPublisher publisher, ReplyStream replies, InstanceId instance, GatewayProperties properties,
                               Clock clock) {
-    return new JobDispatcher(publisher, replies, instance, properties.deadline(), clock);
+    return new JobDispatcher(publisher, replies, instance, properties.deadline(), properties.kafka().retryAfter(),
+        clock);
   }
 
   @Bean

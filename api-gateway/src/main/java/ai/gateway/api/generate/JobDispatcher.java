@@ -38,10 +38,13 @@ final class JobDispatcher {
   private final ReplyStream replies;
   private final InstanceId instance;
   private final Duration deadline;
+  private final Duration unavailableRetryAfter;
   private final Clock clock;
 
-  JobDispatcher(JobPublisher publisher, ReplyStream replies, InstanceId instance, Duration deadline, Clock clock) {
+  JobDispatcher(JobPublisher publisher, ReplyStream replies, InstanceId instance, Duration deadline,
+                Duration unavailableRetryAfter, Clock clock) {
     this.publisher = publisher;
+    this.unavailableRetryAfter = unavailableRetryAfter;
     this.replies = replies;
     this.instance = instance;
     this.deadline = deadline;
@@ -73,8 +76,9 @@ final class JobDispatcher {
 
   private Flux<Reply> run(String jobId, Submission submission) {
     if (!replies.ready()) {
+      // the same Retry-After as a publish that timed out: which of the two a client meets is a race
       return Flux.error(ApiError.of(ErrorCode.UNAVAILABLE, "The gateway is starting or has lost Kafka; try again.")
-          .exception());
+          .withRetryAfter(unavailableRetryAfter).exception());
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     GenerationJob job = job(jobId, submission, now);

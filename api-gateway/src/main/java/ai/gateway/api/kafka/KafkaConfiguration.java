@@ -83,7 +83,7 @@ class KafkaConfiguration {
     Duration checkInterval = gateway.replies().leaseTtl().dividedBy(3);
     return new KafkaReplyStream(() -> replyConsumer(kafka, instance.value() + "-replies", checkInterval), leases, replay,
         new KafkaReplyStream.Settings(topics.replies(), gateway.kafka().replyBuffer(), gateway.kafka().readyWait(),
-            checkInterval, gateway.kafka().lostAfter()));
+            checkInterval, gateway.kafka().lostAfter(), gateway.kafka().retryAfter()));
   }
 
   /**

@@ -69,6 +69,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   private final String topic;
   private final int bufferSize;
   private final Duration readyWait;
+  private final Duration retryAfter;
   private final Duration checkInterval;
   private final Duration lostAfter;
   private final CountDownLatch firstReady = new CountDownLatch(1);
@@ -89,7 +90,9 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
    * @param lostAfter how long the reply partition's leader may leave an end-offset request unanswered before
    *                  Kafka counts as lost
    */
-  record Settings(String topic, int bufferSize, Duration readyWait, Duration checkInterval, Duration lostAfter) {
+  /** {@code retryAfter}: sent with the {@code UNAVAILABLE} of a failed listener, as a failed publish sends it. */
+  record Settings(String topic, int bufferSize, Duration readyWait, Duration checkInterval, Duration lostAfter,
+                  Duration retryAfter) {
   }
 
   KafkaReplyStream(Supplier<Consumer<String, byte[]>> consumers, PartitionClaims claims, KafkaReplay replays, Settings settings) {
@@ -99,6 +102,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
     this.topic = settings.topic();
     this.bufferSize = settings.bufferSize();
     this.readyWait = settings.readyWait();
+    this.retryAfter = settings.retryAfter();
     this.checkInterval = settings.checkInterval();
     this.lostAfter = settings.lostAfter();
   }
@@ -375,7 +379,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
 
   private void fail(String jobId, Sinks.Many<GenerationEvent> sink, String detail) {
     listeners.remove(jobId, sink);
-    sink.tryEmitError(ApiError.of(ErrorCode.UNAVAILABLE, detail).exception());
+    sink.tryEmitError(ApiError.of(ErrorCode.UNAVAILABLE, detail).withRetryAfter(retryAfter).exception());
   }
 
   private void failAll() {

@@ -29,7 +29,7 @@ class JobDispatcherTest {
 
   private final Fixtures.InMemoryReplies replies = new Fixtures.InMemoryReplies();
   private final Fixtures.RecordingPublisher publisher = new Fixtures.RecordingPublisher(replies);
-  private final JobDispatcher dispatcher = new JobDispatcher(publisher, replies, new InstanceId("gw-1"), Duration.ofSeconds(30),
+  private final JobDispatcher dispatcher = new JobDispatcher(publisher, replies, new InstanceId("gw-1"), Duration.ofSeconds(30), Duration.ofSeconds(2),
       Clock.fixed(NOW, ZoneOffset.UTC));
 
   @Test
@@ -148,7 +148,11 @@ class JobDispatcherTest {
     replies.ready = false;
 
     StepVerifier.create(dispatcher.submit(submission(JobKind.SYNC)).replies())
-        .expectErrorSatisfies(e -> assertThat(((ApiException) e).error().status()).isEqualTo(503))
+        .expectErrorSatisfies(e -> {
+          assertThat(((ApiException) e).error().status()).isEqualTo(503);
+          // as a publish that timed out says: a client cannot tell which of the two it met
+          assertThat(((ApiException) e).error().retryAfter()).isEqualTo(Duration.ofSeconds(2));
+        })
         .verify(Duration.ofSeconds(5));
 
     assertThat(publisher.jobs).isEmpty();

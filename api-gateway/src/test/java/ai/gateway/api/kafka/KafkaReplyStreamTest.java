@@ -39,7 +39,7 @@ class KafkaReplyStreamTest {
   private final KafkaReplyStream replies = new KafkaReplyStream(() -> consumer, claim,
       new KafkaReplay(() -> { throw new UnsupportedOperationException(); }, TOPIC, Duration.ZERO, Duration.ofSeconds(1), 1),
       new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50),
-          Duration.ofSeconds(2)));
+          Duration.ofSeconds(2), Duration.ofSeconds(2)));
   private long nextOffset = 5;
 
   @BeforeEach
@@ -167,7 +167,8 @@ class KafkaReplyStreamTest {
     AtomicBoolean down = new AtomicBoolean();
     KafkaReplyStream outage = new KafkaReplyStream(() -> new BrokerConsumer(down), new FixedClaim(0),
         new KafkaReplay(() -> { throw new UnsupportedOperationException(); }, TOPIC, Duration.ZERO, Duration.ofSeconds(1), 1),
-        new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(200)));
+        new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(200),
+            Duration.ofSeconds(2)));
     outage.start();
     try {
       assertThat(outage.ready()).isTrue();
@@ -179,6 +180,7 @@ class KafkaReplyStreamTest {
             assertThat(((ApiException) e).error().code()).isEqualTo(ErrorCode.UNAVAILABLE);
             assertThat(((ApiException) e).error().retryable()).isTrue();
             assertThat(((ApiException) e).error().detail()).contains("lost its connection to Kafka");
+            assertThat(((ApiException) e).error().retryAfter()).isEqualTo(Duration.ofSeconds(2));
           })
           .verify(Duration.ofSeconds(5));
       assertThat(outage.ready()).isFalse();
