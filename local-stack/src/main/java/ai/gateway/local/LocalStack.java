@@ -48,6 +48,8 @@ public final class LocalStack implements AutoCloseable {
   private final Map<Service, ServiceProcess> services = new ConcurrentHashMap<>();
   private final Map<Service, Integer> ports = new ConcurrentHashMap<>();
   private final Map<Service, Map<String, String>> overrides = new ConcurrentHashMap<>();
+  // Gateway instances beyond the first, by name (startExtraGateway); closed with the stack.
+  private final Map<String, ServiceProcess> extraGateways = new ConcurrentHashMap<>();
 
   private LocalStack(Options options, @Nullable KafkaBroker broker, String bootstrapServers, Postgres postgres,
       ProviderSimulator simulator) {
@@ -141,6 +143,29 @@ public final class LocalStack implements AutoCloseable {
       process.close();
       throw e;
     }
+    return process;
+  }
+
+  /**
+   * Starts another gateway instance on a free port, with the same environment as the stack's gateway and
+   * {@code GATEWAY_INSTANCE_ID=name}; waits until it is healthy. It leases its own partition of
+   * {@code ai.replies} (the stack's topics have 4 partitions, so up to 4 instances each get one), logs to
+   * {@code logs/api-gateway-<name>.log}, and is stopped with the stack. {@link #gatewayUrl()} and
+   * {@link #admin()} keep naming the first gateway.
+   */
+  public ServiceProcess startExtraGateway(String name) {
+    if (!name.matches("[a-z0-9-]{1,40}") || extraGateways.containsKey(name)) {
+      throw new IllegalArgumentException("a new extra gateway needs a new name of [a-z0-9-]: " + name);
+    }
+    Map<String, String> env = environmentFor(Service.GATEWAY);
+    env.put("GATEWAY_INSTANCE_ID", name);
+    Path jar = options.home().resolve(Service.GATEWAY.module()).resolve("target")
+        .resolve(Service.GATEWAY.module() + "-" + options.version() + ".jar");
+    Path log = options.workDir().resolve("logs").resolve(Service.GATEWAY.module() + "-" + name + ".log");
+    ServiceProcess process = ServiceProcess.fork(Service.GATEWAY, jar, FreePorts.next(), env, options.jvmArgs(), log,
+        options.home());
+    extraGateways.put(name, process);
+    process.awaitHealthy(options.startTimeout()); // on failure the process is closed with the stack
     return process;
   }
 
@@ -278,8 +303,10 @@ public final class LocalStack implements AutoCloseable {
   @Override
   public void close() {
     // Services first, so none of them logs a storm of connection errors while the broker goes away.
-    services.values().parallelStream().forEach(ServiceProcess::close);
+    Stream.concat(services.values().stream(), extraGateways.values().stream()).toList()
+        .parallelStream().forEach(ServiceProcess::close);
     services.clear();
+    extraGateways.clear();
     simulator.close();
     postgres.close();
     if (broker != null) {
