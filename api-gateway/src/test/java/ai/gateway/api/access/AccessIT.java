@@ -20,6 +20,7 @@ import ai.gateway.api.TestCredentials.NewKey;
 import ai.gateway.api.TestPostgres;
 import ai.gateway.api.generate.TestWorker;
 import ai.gateway.api.ratelimit.RateLimiter;
+import ai.gateway.api.TestHttp;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -123,7 +124,7 @@ class AccessIT {
 
   @BeforeEach
   void setUp() {
-    client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(20)).build();
+    client = TestHttp.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(20)).build();
     if (worker == null) {
       worker = new TestWorker(broker.getBrokersAsString());
     }
@@ -356,7 +357,7 @@ class AccessIT {
     String bearer = "Bearer " + TestCredentials.createKey(client, user).key();
     List<Disposable> streams = new ArrayList<>();
     List<String> firstChunks = new java.util.concurrent.CopyOnWriteArrayList<>();
-    WebClient web = WebClient.create("http://localhost:" + port);
+    WebClient web = TestHttp.webClient("http://localhost:" + port);
     try {
       // given: 20 streams, each past its first chunk, then silent (the worker never finishes them)
       for (int i = 0; i < 20; i++) {

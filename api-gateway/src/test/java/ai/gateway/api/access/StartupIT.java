@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import ai.gateway.api.GatewayApplication;
 import ai.gateway.api.TestPostgres;
+import ai.gateway.api.TestHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,7 +117,7 @@ class StartupIT {
 
   private static WebTestClient.ResponseSpec probe(ConfigurableApplicationContext gateway, String key) {
     int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
-    return WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(10)).build()
+    return TestHttp.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(10)).build()
         .post().uri("/v1/generate").header(HttpHeaders.AUTHORIZATION, "Bearer " + key)
         .contentType(MediaType.APPLICATION_JSON).bodyValue(INVALID_BODY).exchange();
   }

@@ -18,6 +18,7 @@ import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.schemas.v1.JobControl;
 import ai.gateway.schemas.v1.JobControlAction;
 import ai.gateway.schemas.v1.JobKind;
+import ai.gateway.api.TestHttp;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,10 +104,10 @@ class GenerateIT {
   @BeforeEach
   void setUp() {
     if (!userCreated) {
-      TestCredentials.createUser(WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build(), USER, "pro");
+      TestCredentials.createUser(TestHttp.bindToServer().baseUrl("http://localhost:" + port).build(), USER, "pro");
       userCreated = true;
     }
-    client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+    client = TestHttp.bindToServer().baseUrl("http://localhost:" + port)
         .defaultHeader(HttpHeaders.AUTHORIZATION, BEARER)
         .responseTimeout(Duration.ofSeconds(20))
         .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(16 * MIB))
@@ -237,7 +238,7 @@ class GenerateIT {
   void shouldKeepAliveAndCancelTheJobWhenTheStreamClientLeaves() {
     // when: read the raw stream up to the first chunk and one keep-alive comment, then hang up
     StringBuilder wire = new StringBuilder();
-    WebClient.create("http://localhost:" + port).post().uri("/v1/generate/stream")
+    TestHttp.webClient("http://localhost:" + port).post().uri("/v1/generate/stream")
         .header(HttpHeaders.AUTHORIZATION, BEARER)
         .contentType(MediaType.APPLICATION_JSON)
         .bodyValue("{\"prompt\":\"scenario:slow\"}")
@@ -267,7 +268,7 @@ class GenerateIT {
 
   @Test
   void shouldCancelTheJobWhenTheSyncClientLeaves() {
-    WebClient.create("http://localhost:" + port).post().uri("/v1/generate")
+    TestHttp.webClient("http://localhost:" + port).post().uri("/v1/generate")
         .header(HttpHeaders.AUTHORIZATION, BEARER)
         .contentType(MediaType.APPLICATION_JSON)
         .header("X-Request-Id", "it-sync-leaves")

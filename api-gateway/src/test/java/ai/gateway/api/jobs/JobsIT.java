@@ -33,6 +33,7 @@ import ai.gateway.schemas.v1.JobKind;
 import ai.gateway.schemas.v1.JobResult;
 import ai.gateway.schemas.v1.JobState;
 import ai.gateway.schemas.v1.JobStatus;
+import ai.gateway.api.TestHttp;
 import com.fasterxml.uuid.Generators;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -219,7 +220,7 @@ class JobsIT {
   @Test
   void shouldMakeExactlyOneJobOfConcurrentRequestsWithOneKey() {
     // when: eight requests with one key at once
-    WebClient web = WebClient.create("http://localhost:" + port);
+    WebClient web = TestHttp.webClient("http://localhost:" + port);
     List<Outcome> outcomes = Flux.range(0, 8)
         .flatMap(i -> web.post().uri("/v1/jobs")
             .header(HttpHeaders.AUTHORIZATION, bearer(USER))
@@ -248,7 +249,7 @@ class JobsIT {
   void shouldAnswer409WhileTheFirstRequestWithTheKeyIsStillBeingAccepted() {
     // given: the first request's publish does not complete yet
     faults.hold();
-    WebClient web = WebClient.create("http://localhost:" + port);
+    WebClient web = TestHttp.webClient("http://localhost:" + port);
     var first = web.post().uri("/v1/jobs")
         .header(HttpHeaders.AUTHORIZATION, bearer(USER))
         .header(JobsController.IDEMPOTENCY_KEY, "slow-key")
@@ -364,7 +365,7 @@ class JobsIT {
       problem(authorized(USER).get().uri("/v1/jobs/" + bad).exchange().expectStatus().isNotFound());
     }
     // without credentials: 401, not a hint that the job exists
-    WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build().get().uri("/v1/jobs/" + id).exchange()
+    TestHttp.bindToServer().baseUrl("http://localhost:" + port).build().get().uri("/v1/jobs/" + id).exchange()
         .expectStatus().isUnauthorized();
   }
 
@@ -428,7 +429,7 @@ class JobsIT {
     String id = accept(USER, null, "{\"prompt\":\"scenario:ticks:30\"}");
 
     // when: a client reads five events and drops; it reconnects with the last id it saw
-    List<String> firstIds = WebClient.create("http://localhost:" + port).get().uri("/v1/jobs/{id}/events", id)
+    List<String> firstIds = TestHttp.webClient("http://localhost:" + port).get().uri("/v1/jobs/{id}/events", id)
         .header(HttpHeaders.AUTHORIZATION, bearer(USER))
         .accept(MediaType.TEXT_EVENT_STREAM)
         .retrieve().bodyToFlux(new org.springframework.core.ParameterizedTypeReference<org.springframework.http.codec.ServerSentEvent<String>>() { })
@@ -495,7 +496,7 @@ class JobsIT {
     assertThat(rows(user)).isZero();
     // and: a Free user cannot create jobs
     String free = "jobs-it-free";
-    TestCredentials.createUser(WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build(), free, "free");
+    TestCredentials.createUser(TestHttp.bindToServer().baseUrl("http://localhost:" + port).build(), free, "free");
     assertThat(problem(submit(free, null, "{\"prompt\":\"Say hello\"}").expectStatus().isForbidden()).get("code").asString())
         .isEqualTo("ENTITLEMENT_REQUIRED");
   }
@@ -524,7 +525,7 @@ class JobsIT {
 
   private String user(String id) {
     if (users.add(id + "@" + port)) {
-      TestCredentials.createUser(WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build(), id, "pro");
+      TestCredentials.createUser(TestHttp.bindToServer().baseUrl("http://localhost:" + port).build(), id, "pro");
     }
     return id;
   }
@@ -534,7 +535,7 @@ class JobsIT {
   }
 
   private WebTestClient authorized(String user) {
-    return WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+    return TestHttp.bindToServer().baseUrl("http://localhost:" + port)
         .defaultHeader(HttpHeaders.AUTHORIZATION, bearer(user))
         .responseTimeout(Duration.ofSeconds(20))
         .build();

@@ -16,6 +16,7 @@ import java.util.Map;
 import ai.gateway.api.GatewayApplication;
 import ai.gateway.api.TestCredentials;
 import ai.gateway.api.TestPostgres;
+import ai.gateway.api.TestHttp;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,7 +118,7 @@ class JobsRestartIT {
 
   private static WebTestClient client(ConfigurableApplicationContext context) {
     int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-    return WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+    return TestHttp.bindToServer().baseUrl("http://localhost:" + port)
         .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + TestCredentials.jwt(USER))
         .responseTimeout(Duration.ofSeconds(20))
         .build();

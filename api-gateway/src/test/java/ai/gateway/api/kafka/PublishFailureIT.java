@@ -15,6 +15,7 @@ import java.util.zip.GZIPInputStream;
 
 import ai.gateway.api.TestCredentials;
 import ai.gateway.api.TestPostgres;
+import ai.gateway.api.TestHttp;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.sentry.Sentry;
@@ -76,9 +77,9 @@ class PublishFailureIT {
 
   @Test
   void shouldAnswer503WithRetryAfterWhenKafkaIsDownAndReportItToSentry() {
-    WebTestClient admin = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+    WebTestClient admin = TestHttp.bindToServer().baseUrl("http://localhost:" + port).build();
     TestCredentials.createUser(admin, USER, "pro");
-    WebTestClient client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+    WebTestClient client = TestHttp.bindToServer().baseUrl("http://localhost:" + port)
         .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + TestCredentials.jwt(USER))
         .responseTimeout(Duration.ofSeconds(20)).build();
 

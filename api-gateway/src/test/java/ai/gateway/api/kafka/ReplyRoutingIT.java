@@ -18,6 +18,7 @@ import ai.gateway.api.generate.JobIds;
 import ai.gateway.api.generate.TestWorker;
 import ai.gateway.schemas.v1.GenerationEvent;
 import ai.gateway.schemas.v1.GenerationEventType;
+import ai.gateway.api.TestHttp;
 import org.apache.kafka.common.TopicPartition;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +74,7 @@ class ReplyRoutingIT {
     a = gateway("gw-a");
     b = gateway("gw-b");
     worker = new TestWorker(broker.getBrokersAsString());
-    TestCredentials.createUser(WebTestClient.bindToServer().baseUrl(baseUrl(a)).build(), USER, "pro");
+    TestCredentials.createUser(TestHttp.bindToServer().baseUrl(baseUrl(a)).build(), USER, "pro");
   }
 
   private static ConfigurableApplicationContext gateway(String instanceId) {
@@ -275,7 +276,7 @@ class ReplyRoutingIT {
   }
 
   private static Flux<ServerSentEvent<String>> events(ConfigurableApplicationContext instance, int chunks) {
-    return WebClient.create(baseUrl(instance)).post().uri("/v1/generate/stream")
+    return TestHttp.webClient(baseUrl(instance)).post().uri("/v1/generate/stream")
         .header(HttpHeaders.AUTHORIZATION, BEARER)
         .contentType(MediaType.APPLICATION_JSON)
         .accept(MediaType.TEXT_EVENT_STREAM)

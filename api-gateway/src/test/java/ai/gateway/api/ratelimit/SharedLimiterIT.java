@@ -16,6 +16,7 @@ import ai.gateway.api.TestPostgres;
 import ai.gateway.api.error.ApiException;
 import ai.gateway.api.error.ErrorCode;
 import ai.gateway.api.generate.TestWorker;
+import ai.gateway.api.TestHttp;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -75,7 +76,7 @@ class SharedLimiterIT {
     second = gateway(database);
     worker = new TestWorker(broker.getBrokersAsString());
     connections = ConnectionProvider.builder("shared-limiter-it").maxConnections(200).build();
-    http = WebClient.builder().clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections))).build();
+    http = WebClient.builder().clientConnector(TestHttp.connector(connections)).build();
   }
 
   private static ConfigurableApplicationContext gateway(TestPostgres.Database database) {
@@ -299,7 +300,7 @@ class SharedLimiterIT {
   }
 
   private static WebTestClient client(ConfigurableApplicationContext gateway) {
-    return WebTestClient.bindToServer().baseUrl(baseUrl(gateway)).responseTimeout(Duration.ofSeconds(20)).build();
+    return TestHttp.bindToServer().baseUrl(baseUrl(gateway)).responseTimeout(Duration.ofSeconds(20)).build();
   }
 
   private static String baseUrl(ConfigurableApplicationContext gateway) {

@@ -22,6 +22,7 @@ import ai.gateway.api.TestPostgres;
 import ai.gateway.api.error.ApiException;
 import ai.gateway.api.error.ErrorCode;
 import ai.gateway.api.ratelimit.RateLimiter;
+import ai.gateway.api.TestHttp;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import org.jspecify.annotations.Nullable;
@@ -97,7 +98,7 @@ class UsageIT {
 
   @BeforeEach
   void setUp() {
-    client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(20)).build();
+    client = TestHttp.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(20)).build();
   }
 
   // --- GET /v1/usage

@@ -1,0 +1,46 @@
+package ai.gateway.api;
+
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * HTTP clients for the integration tests, on event loops and a connection pool of their own.
+ *
+ * <p>A client made with {@code WebTestClient.bindToServer()} or {@code WebClient.create(url)} runs on Reactor
+ * Netty's global {@code HttpResources}, which the test JVM shares with every application context it starts.
+ * When a context closes (after a class, or a test that stops a gateway), the global resources are disposed
+ * and made anew; a request in flight on them at that moment never gets its answer and the test waits out its
+ * 20 s response timeout (seen in AccessIT, UsageIT and GenerateIT, each time right after another class closed
+ * its gateways; thread dumps showed every event loop idle and the global loops freshly recreated). These
+ * resources belong to the tests alone, so no context can dispose them; they live as long as the JVM.
+ */
+public final class TestHttp {
+
+  private static final LoopResources LOOPS = LoopResources.create("test-http", 2, true);
+  private static final ConnectionProvider CONNECTIONS = ConnectionProvider.builder("test-http").maxConnections(500)
+      .pendingAcquireMaxCount(-1).build();
+
+  /** For every client of the tests. */
+  public static final ReactorClientHttpConnector CONNECTOR =
+      new ReactorClientHttpConnector(HttpClient.create(CONNECTIONS).runOn(LOOPS));
+
+  private TestHttp() {
+  }
+
+  public static WebTestClient.Builder bindToServer() {
+    return WebTestClient.bindToServer(CONNECTOR);
+  }
+
+  public static WebClient webClient(String baseUrl) {
+    return WebClient.builder().clientConnector(CONNECTOR).baseUrl(baseUrl).build();
+  }
+
+  /** A connector on the tests' loops with a pool of its own (a test that needs many connections at once). */
+  public static ReactorClientHttpConnector connector(ConnectionProvider connections) {
+    return new ReactorClientHttpConnector(HttpClient.create(connections).runOn(LOOPS));
+  }
+}
