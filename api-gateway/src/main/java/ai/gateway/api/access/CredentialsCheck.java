@@ -17,6 +17,8 @@ final class CredentialsCheck {
   static final String DEVELOPMENT_JWT_SECRET = "local-development-jwt-secret-do-not-use-in-production";
   /** The development admin token of the local and test profiles; refused elsewhere. */
   static final String DEVELOPMENT_ADMIN_TOKEN = "local-admin-token";
+  /** The development callback signing secret of the local and test profiles; refused elsewhere. */
+  static final String DEVELOPMENT_CALLBACK_SECRET = "whsec_bG9jYWwtZGV2ZWxvcG1lbnQtY2FsbGJhY2stc2lnbmluZy1rZXk=";
   private static final int MIN_SECRET_BYTES = 32;
   private static final int MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -24,8 +26,10 @@ final class CredentialsCheck {
   }
 
   /** @param development whether the {@code local} or {@code test} profile is active */
-  static void verify(GatewayProperties.Auth auth, GatewayProperties.Admin admin, boolean development) {
-    List<String> problems = problems(auth, admin, development);
+  static void verify(GatewayProperties.Auth auth, GatewayProperties.Admin admin, GatewayProperties.Callbacks callbacks,
+                     boolean development) {
+    List<String> problems = new ArrayList<>(problems(auth, admin, development));
+    problems.addAll(callbackProblems(callbacks, development));
     if (!problems.isEmpty()) {
       throw new IllegalStateException("The gateway refuses to start without real credentials:\n  - "
           + String.join("\n  - ", problems));
@@ -57,6 +61,24 @@ final class CredentialsCheck {
       if (!development && token.value().equals(DEVELOPMENT_ADMIN_TOKEN)) {
         problems.add("gateway.admin.token is the development token, which works only in the local and test profiles");
       }
+    }
+    return problems;
+  }
+
+  static List<String> callbackProblems(GatewayProperties.Callbacks callbacks, boolean development) {
+    Secret secret = callbacks.signingSecret();
+    if (secret == null) {
+      return List.of("set gateway.callbacks.signing-secret (env GATEWAY_CALLBACKS_SIGNINGSECRET): whsec_ followed by "
+          + "the base64 of 24 to 64 random bytes, the key that signs callbacks");
+    }
+    List<String> problems = new ArrayList<>();
+    try {
+      ai.gateway.api.jobs.WebhookSigner.keyBytes(secret);
+    } catch (IllegalArgumentException e) {
+      problems.add("gateway.callbacks.signing-secret: " + e.getMessage());
+    }
+    if (!development && secret.value().equals(DEVELOPMENT_CALLBACK_SECRET)) {
+      problems.add("gateway.callbacks.signing-secret is the development secret, which works only in the local and test profiles");
     }
     return problems;
   }

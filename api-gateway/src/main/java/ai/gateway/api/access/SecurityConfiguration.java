@@ -33,7 +33,7 @@ class SecurityConfiguration {
   @Bean
   ReactiveJwtDecoder jwtDecoder(GatewayProperties properties, Environment environment) {
     // The first bean that needs credentials: a start without real ones stops here.
-    CredentialsCheck.verify(properties.auth(), properties.admin(), environment.matchesProfiles("local", "test"));
+    CredentialsCheck.verify(properties.auth(), properties.admin(), properties.callbacks(), environment.matchesProfiles("local", "test"));
     return JwtDecoders.create(properties.auth().jwt(), WebClient.builder());
   }
 

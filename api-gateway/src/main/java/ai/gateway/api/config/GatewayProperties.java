@@ -33,6 +33,7 @@ import org.springframework.validation.annotation.Validated;
  * @param usage       usage reads ({@code /v1/usage}, {@code /admin/usage}) and the daily token totals
  * @param replies     how this instance claims its partition of {@code ai.replies} and replays a job's events
  * @param jobs        async jobs ({@code /v1/jobs})
+ * @param callbacks   callbacks of async jobs
  */
 @Validated
 @ConfigurationProperties(prefix = "gateway", ignoreUnknownFields = false)
@@ -49,7 +50,8 @@ public record GatewayProperties(
     @DefaultValue @Valid RateLimit rateLimit,
     @DefaultValue @Valid Usage usage,
     @DefaultValue @Valid Replies replies,
-    @DefaultValue @Valid Jobs jobs) {
+    @DefaultValue @Valid Jobs jobs,
+    @DefaultValue @Valid Callbacks callbacks) {
 
   /** @param keepAlive interval of {@code : keep-alive} comments once a stream has started */
   public record Stream(@DefaultValue("15s") @NotNull Duration keepAlive) {
@@ -226,5 +228,47 @@ public record GatewayProperties(
       @DefaultValue("api-gateway.job-status") @NotBlank String statusGroup,
       @DefaultValue("4096") @Min(1) int maxMetadataBytes,
       @DefaultValue("5s") @NotNull @DurationMin(millis = 1) Duration queryTimeout) {
+  }
+
+  /**
+   * Callbacks of async jobs (docs/jobs.md, "Callbacks"). Attempt {@code n} (from 2) waits
+   * {@code min(initialDelay * multiplier^(n-2), maxDelay)} after attempt {@code n-1}; after {@code maxAttempts}
+   * failed attempts the callback is given up.
+   *
+   * @param signingSecret    {@code whsec_} + base64 of 24 to 64 random bytes (env {@code GATEWAY_CALLBACKS_SIGNINGSECRET});
+   *                         required outside the local and test profiles
+   * @param allowedHosts     host names (exact, case-insensitive) exempt from the address checks, that may also use
+   *                         {@code http} and any port: a private deployment's receivers, a test's local receiver
+   * @param group            consumer group of {@code ai.callbacks} and its retry topics, shared by every instance
+   * @param connectTimeout   TCP connect timeout of one attempt
+   * @param responseTimeout  longest pause while waiting for or reading the answer
+   * @param attemptTimeout   longest one attempt may take in all (a receiver that trickles bytes)
+   * @param maxResponseBytes at most this much of an answer is read, then the connection is closed
+   * @param maxAttempts      attempts, the first included, before the callback is given up
+   * @param initialDelay     wait before the second attempt
+   * @param multiplier       each further wait is this many times the previous one
+   * @param maxDelay         longest wait between two attempts
+   */
+  public record Callbacks(
+      @Nullable Secret signingSecret,
+      @DefaultValue List<@NotBlank String> allowedHosts,
+      @DefaultValue("api-gateway.callbacks") @NotBlank String group,
+      @DefaultValue("5s") @NotNull @DurationMin(millis = 1) Duration connectTimeout,
+      @DefaultValue("10s") @NotNull @DurationMin(millis = 1) Duration responseTimeout,
+      @DefaultValue("30s") @NotNull @DurationMin(millis = 1) @DurationMax(seconds = 30) Duration attemptTimeout,
+      @DefaultValue("64KB") @NotNull DataSize maxResponseBytes,
+      @DefaultValue("10") @Min(1) @Max(30) int maxAttempts,
+      @DefaultValue("30s") @NotNull @DurationMin(millis = 1) Duration initialDelay,
+      @DefaultValue("4") @DecimalMin("1") double multiplier,
+      @DefaultValue("6h") @NotNull @DurationMin(millis = 1) Duration maxDelay) {
+
+    public Callbacks {
+      allowedHosts = List.copyOf(allowedHosts);
+    }
+
+    /** The allowlist, lower-cased. */
+    public java.util.Set<String> allowedHostSet() {
+      return allowedHosts.stream().map(host -> host.toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
   }
 }

@@ -21,6 +21,7 @@ public record TopicsProperties(
     @DefaultValue("ai.providers") @NotBlank String providers,
     @DefaultValue("ai.usage") @NotBlank String usage,
     @DefaultValue("ai.usage.totals") @NotBlank String usageTotals,
+    @DefaultValue("ai.callbacks") @NotBlank String callbacks,
     @DefaultValue("12") @Min(1) int partitions,
     @DefaultValue("1") @Min(1) short replicationFactor) {
 

@@ -3,13 +3,18 @@ package ai.gateway.api.jobs;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * The submit-time syntax check of {@code callbackUrl}: an absolute {@code https} URL with a host, no user
- * info, no fragment, at most 2,048 characters. Where it may connect (SSRF: resolved addresses, ports,
- * redirects) is decided by the callback delivery, at submit and again when it connects; not here.
+ * The check of {@code callbackUrl}, at submit and again before each delivery: an absolute URL with a host, no
+ * user info, no fragment, at most 2,048 characters; {@code https} on the default port 443 and a host that is
+ * neither an internal name ({@code localhost}, {@code *.internal}, …), nor a refused IP literal, nor an IPv4
+ * address in a non-canonical encoding ({@link CallbackAddresses#hostProblem}). Hosts of the allowlist
+ * ({@code gateway.callbacks.allowed-hosts}, exact names, case-insensitive) may use {@code http} and any port
+ * and skip the address checks. Addresses a name resolves to are judged where the connection is made
+ * ({@link VettingResolverGroup}), so DNS cannot undo this.
  */
 final class CallbackUrls {
 
@@ -18,8 +23,8 @@ final class CallbackUrls {
   private CallbackUrls() {
   }
 
-  /** The problem with the URL, or {@code null} when its syntax is acceptable. */
-  static @Nullable String problem(String url) {
+  /** The problem with the URL, or {@code null} when a callback may be sent to it. */
+  static @Nullable String problem(String url, Set<String> allowedHosts) {
     if (url.isEmpty() || url.length() > MAX_LENGTH) {
       return "must have 1 to " + MAX_LENGTH + " characters";
     }
@@ -29,19 +34,32 @@ final class CallbackUrls {
     } catch (URISyntaxException e) {
       return "must be an absolute https URL";
     }
-    if (!uri.isAbsolute() || uri.isOpaque() || uri.getScheme() == null
-        || !"https".equals(uri.getScheme().toLowerCase(Locale.ROOT))) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!uri.isAbsolute() || uri.isOpaque() || !("https".equals(scheme) || "http".equals(scheme))) {
       return "must be an absolute https URL";
-    }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      return "must name a host";
     }
     if (uri.getRawUserInfo() != null) {
       return "must not contain user information";
     }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      return "must name a host";
+    }
     if (uri.getRawFragment() != null) {
       return "must not contain a fragment";
     }
-    return null;
+    if (allowed(uri.getHost(), allowedHosts)) {
+      return null;
+    }
+    if (!"https".equals(scheme)) {
+      return "must be an absolute https URL";
+    }
+    if (uri.getPort() != -1 && uri.getPort() != 443) {
+      return "must use the https port 443";
+    }
+    return CallbackAddresses.hostProblem(uri.getHost());
+  }
+
+  static boolean allowed(String host, Set<String> allowedHosts) {
+    return allowedHosts.contains(host.toLowerCase(Locale.ROOT));
   }
 }

@@ -44,11 +44,40 @@ final class JobBodies {
   record Error(String code, String message, boolean retryable) {
   }
 
-  /** {@code GET /v1/jobs/{id}}; {@code callback} stays absent until callbacks are delivered. */
+  /** {@code GET /v1/jobs/{id}}; {@code callback} only for a job submitted with a {@code callbackUrl}. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Job(String id, String status, @Nullable Result result, @Nullable Error error, Instant createdAt,
              @Nullable Instant startedAt, @Nullable Instant finishedAt, @Nullable Map<String, String> metadata,
-             @Nullable Object callback) {
+             @Nullable Callback callback) {
+
+    /** The job as a callback carries it: without its own delivery state, so every attempt sends the same body. */
+    Job withoutCallback() {
+      return new Job(id, status, result, error, createdAt, startedAt, finishedAt, metadata, null);
+    }
+  }
+
+  /**
+   * The delivery of a job's callback: {@code lastStatus} is the last attempt's HTTP status ("200", "500") or
+   * {@code blocked}, {@code timeout}, {@code unreachable}; absent before the first attempt.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Callback(String url, int attempts, @Nullable String lastStatus, boolean delivered) {
+  }
+
+  /** The callback body (DESIGN.md, Webhooks): {@code type} {@code job.<status>}, {@code timestamp} the job's end. */
+  record Event(String type, Instant timestamp, Job data) {
+  }
+
+  /** A job row as {@code GET /v1/jobs/{id}} shows it. */
+  static Job job(PostgresJobs.JobRow row, tools.jackson.databind.json.JsonMapper json) {
+    Result result = row.resultJson() == null ? null : json.readValue(row.resultJson(), Result.class);
+    Error error = row.errorJson() == null ? null : json.readValue(row.errorJson(), Error.class);
+    @SuppressWarnings("unchecked")
+    Map<String, String> metadata = row.metadataJson() == null ? null : json.readValue(row.metadataJson(), Map.class);
+    Callback callback = row.callbackUrl() == null ? null : new Callback(row.callbackUrl(), row.callbackAttempts(),
+        row.callbackLastStatus(), "delivered".equals(row.callbackState()));
+    return new Job(row.id().toString(), row.status().wire(), result, error, row.createdAt(), row.startedAt(),
+        row.finishedAt(), metadata, callback);
   }
 
   /** {@code GET /v1/jobs}: newest first; {@code nextAfter} is the cursor of the next page when there is one. */

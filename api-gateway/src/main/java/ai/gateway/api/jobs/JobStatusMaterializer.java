@@ -34,11 +34,19 @@ final class JobStatusMaterializer implements MessageListener<String, byte[]> {
   private final PostgresJobs jobs;
   private final JsonMapper json;
   private final Duration writeTimeout;
+  private final CallbackQueue callbacks;
 
-  JobStatusMaterializer(PostgresJobs jobs, JsonMapper json, Duration writeTimeout) {
+  /** Puts a job whose callback became due on {@code ai.callbacks}; throws when it could not. */
+  @FunctionalInterface
+  interface CallbackQueue {
+    void enqueue(UUID jobId);
+  }
+
+  JobStatusMaterializer(PostgresJobs jobs, JsonMapper json, Duration writeTimeout, CallbackQueue callbacks) {
     this.jobs = jobs;
     this.json = json;
     this.writeTimeout = writeTimeout;
+    this.callbacks = callbacks;
   }
 
   @Override
@@ -58,6 +66,23 @@ final class JobStatusMaterializer implements MessageListener<String, byte[]> {
     if (Boolean.TRUE.equals(applied)) {
       log.debug("job {} is {} (attempt {})", update.id(), update.phase().wire(), update.attempt());
     }
+    if (update.phase().terminal()) {
+      enqueueCallback(update.id());
+    }
+  }
+
+  /**
+   * The UPDATE that applied the first terminal state also made the callback {@code pending}; the delivery record
+   * is published, then the row marked {@code enqueued}, before this record's offset is committed. A crash in
+   * between leaves the row pending and the record uncommitted: read again, it publishes then (a second publish
+   * after a crash between publish and mark is harmless: attempts are claimed in the table).
+   */
+  private void enqueueCallback(UUID id) {
+    if (!Boolean.TRUE.equals(jobs.callbackPending(id).block(writeTimeout))) {
+      return; // no callbackUrl, or already enqueued
+    }
+    callbacks.enqueue(id);
+    jobs.markCallbackEnqueued(id).block(writeTimeout);
   }
 
   /** The update a status record makes, or {@code null} when it concerns no async job this gateway could hold. */

@@ -1,6 +1,10 @@
 package ai.gateway.api.jobs;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,6 +19,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -51,7 +56,8 @@ class JobsConfiguration {
   @Bean
   ConcurrentMessageListenerContainer<String, byte[]> jobStatusListener(KafkaProperties kafka, TopicsProperties topics,
                                                                         GatewayProperties properties, InstanceId instance,
-                                                                        PostgresJobs jobs, JsonMapper json) {
+                                                                        PostgresJobs jobs, JsonMapper json,
+                                                                        KafkaTemplate<String, String> callbackKafkaTemplate) {
     Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
     config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.jobs().statusGroup());
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
@@ -61,7 +67,20 @@ class JobsConfiguration {
     DefaultKafkaConsumerFactory<String, byte[]> factory =
         new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     ContainerProperties container = new ContainerProperties(topics.jobStatus());
-    container.setMessageListener(new JobStatusMaterializer(jobs, json, properties.jobs().queryTimeout()));
+    Duration publishTimeout = properties.kafka().publishTimeout();
+    JobStatusMaterializer.CallbackQueue callbacks = id -> {
+      try {
+        callbackKafkaTemplate.send(topics.callbacks(), id.toString(), id.toString())
+            .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while publishing the callback of job " + id, e);
+      } catch (ExecutionException | TimeoutException e) {
+        // Thrown: the container's error handler retries the status record, which publishes again.
+        throw new IllegalStateException("could not publish the callback of job " + id, e);
+      }
+    };
+    container.setMessageListener(new JobStatusMaterializer(jobs, json, properties.jobs().queryTimeout(), callbacks));
     container.setAckMode(ContainerProperties.AckMode.RECORD);
     ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);
     listener.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1_000, FixedBackOff.UNLIMITED_ATTEMPTS)));

@@ -73,6 +73,8 @@ final class JobsController {
   private final long maxBodyBytes;
   private final int maxMetadataBytes;
 
+  private final java.util.Set<String> allowedCallbackHosts;
+
   JobsController(WorkAdmission admission, CallerIdentity identity, StrictJson strictJson, GenerateRequestValidator validator,
                  AsyncJobs asyncJobs, PostgresJobs jobs, ReplyStream replies, StreamEvents streamEvents, JsonMapper json,
                  GatewayProperties properties) {
@@ -87,6 +89,7 @@ final class JobsController {
     this.json = json;
     this.maxBodyBytes = properties.maxBodySize().toBytes();
     this.maxMetadataBytes = properties.jobs().maxMetadataBytes();
+    this.allowedCallbackHosts = properties.callbacks().allowedHostSet();
   }
 
   @PostMapping(path = "/v1/jobs", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
@@ -180,7 +183,7 @@ final class JobsController {
         request.model(), request.maxTokens(), request.temperature()));
     List<FieldViolation> errors = new ArrayList<>();
     if (request.callbackUrl() != null) {
-      String problem = CallbackUrls.problem(request.callbackUrl());
+      String problem = CallbackUrls.problem(request.callbackUrl(), allowedCallbackHosts);
       if (problem != null) {
         errors.add(new FieldViolation("callbackUrl", problem));
       }
@@ -280,12 +283,6 @@ final class JobsController {
   }
 
   private JobBodies.Job body(JobRow row) {
-    JobBodies.Result result = row.resultJson() == null ? null : json.readValue(row.resultJson(), JobBodies.Result.class);
-    JobBodies.Error error = row.errorJson() == null ? null : json.readValue(row.errorJson(), JobBodies.Error.class);
-    @SuppressWarnings("unchecked")
-    Map<String, String> metadata = row.metadataJson() == null ? null : json.readValue(row.metadataJson(), Map.class);
-    Instant startedAt = row.startedAt();
-    return new JobBodies.Job(row.id().toString(), row.status().wire(), result, error, row.createdAt(), startedAt,
-        row.finishedAt(), metadata, null);
+    return JobBodies.job(row, json);
   }
 }

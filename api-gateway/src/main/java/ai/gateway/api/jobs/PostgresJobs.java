@@ -24,7 +24,8 @@ final class PostgresJobs {
   private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
   private static final String COLUMNS = """
       id, user_id, status, accept_state, request, metadata::text as metadata, callback_url, request_hash,
-      result::text as result, error::text as error, attempt, created_at, started_at, finished_at""";
+      result::text as result, error::text as error, attempt, created_at, started_at, finished_at, callback_state,
+      callback_attempts, callback_last_status""";
 
   private final DatabaseClient db;
   private final Duration timeout;
@@ -44,7 +45,8 @@ final class PostgresJobs {
   record JobRow(UUID id, String userId, JobPhase status, AcceptState acceptState, byte[] request,
                 @Nullable String metadataJson, @Nullable String callbackUrl, byte[] requestHash,
                 @Nullable String resultJson, @Nullable String errorJson, int attempt, Instant createdAt,
-                @Nullable Instant startedAt, @Nullable Instant finishedAt) {
+                @Nullable Instant startedAt, @Nullable Instant finishedAt, @Nullable String callbackState,
+                int callbackAttempts, @Nullable String callbackLastStatus) {
   }
 
   /** What one {@code ai.job-status} record says of a job. */
@@ -152,6 +154,8 @@ final class PostgresJobs {
               finished_at = case when :terminal then :at else finished_at end,
               result = coalesce(cast(:result as jsonb), result),
               error = coalesce(cast(:error as jsonb), error),
+              -- The first terminal state makes the callback due, in the same statement: exactly one apply does.
+              callback_state = case when :terminal and callback_url is not null then 'pending' else callback_state end,
               updated_at = now()
             where id = :id and user_id = :user and status in ('queued', 'running')
               and (:terminal or (:status = 'running' and (status = 'queued' or attempt < :attempt)))""")
@@ -166,6 +170,49 @@ final class PostgresJobs {
     spec = bindNullable(spec, "result", update.resultJson());
     spec = bindNullable(spec, "error", update.errorJson());
     return spec.fetch().rowsUpdated().map(count -> count > 0);
+  }
+
+  /**
+   * True when the job's callback is due but its delivery record may not be on Kafka yet: right after the terminal
+   * state was applied, or when a crash came between that and the publish (the status record is then read again).
+   */
+  Mono<Boolean> callbackPending(UUID id) {
+    return db.sql("select 1 from jobs where id = :id and callback_state = 'pending'")
+        .bind("id", id).map((row, meta) -> true).one().defaultIfEmpty(false);
+  }
+
+  /** The delivery record is on Kafka. */
+  Mono<Boolean> markCallbackEnqueued(UUID id) {
+    return db.sql("update jobs set callback_state = 'enqueued' where id = :id and callback_state = 'pending'")
+        .bind("id", id).fetch().rowsUpdated().map(count -> count > 0);
+  }
+
+  /**
+   * Claims delivery attempt {@code number} (1-based): counts it and returns the row, or nothing when the callback
+   * is settled or that attempt was already made (a redelivered or duplicated record sends nothing).
+   */
+  Mono<Optional<JobRow>> claimCallbackAttempt(UUID id, int number) {
+    return db.sql("update jobs set callback_attempts = callback_attempts + 1 "
+            + "where id = :id and callback_state in ('pending', 'enqueued') and callback_attempts < :number "
+            + "returning " + COLUMNS)
+        .bind("id", id)
+        .bind("number", number)
+        .map((row, meta) -> Optional.of(row(row)))
+        .one()
+        .defaultIfEmpty(Optional.empty());
+  }
+
+  /** The outcome of the attempt just made; {@code delivered} or {@code givenUp} settle the callback. */
+  Mono<Boolean> recordCallbackAttempt(UUID id, String lastStatus, boolean delivered, boolean givenUp) {
+    return db.sql("""
+            update jobs set callback_last_status = :status,
+              callback_state = case when :delivered then 'delivered' when :givenUp then 'failed' else callback_state end
+            where id = :id and callback_state in ('pending', 'enqueued')""")
+        .bind("id", id)
+        .bind("status", lastStatus)
+        .bind("delivered", delivered)
+        .bind("givenUp", givenUp)
+        .fetch().rowsUpdated().map(count -> count > 0);
   }
 
   /** The stored jobs of rows a crash left accepting for longer than {@code acceptTimeout}, oldest first. */
@@ -204,7 +251,10 @@ final class PostgresJobs {
         row.get("attempt", Integer.class),
         row.get("created_at", Instant.class),
         row.get("started_at", Instant.class),
-        row.get("finished_at", Instant.class));
+        row.get("finished_at", Instant.class),
+        row.get("callback_state", String.class),
+        row.get("callback_attempts", Integer.class),
+        row.get("callback_last_status", String.class));
   }
 
   private static String wire(AcceptState state) {

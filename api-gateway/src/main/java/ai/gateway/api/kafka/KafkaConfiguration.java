@@ -35,8 +35,11 @@ class KafkaConfiguration {
   /** Missing topics are created at start by Boot's {@code KafkaAdmin}, with the shared partition and replication settings. */
   @Bean
   KafkaAdmin.NewTopics gatewayTopics(TopicsProperties topics) {
-    return new KafkaAdmin.NewTopics(
-        Topics.newTopics(topics.partitions(), topics.replicationFactor(), topics::name).toArray(NewTopic[]::new));
+    // ai.callbacks is the gateway's own (not in Topics.ALL); its retry topics come with the retry configuration.
+    java.util.List<NewTopic> all = new java.util.ArrayList<>(
+        Topics.newTopics(topics.partitions(), topics.replicationFactor(), topics::name));
+    all.add(new NewTopic(topics.callbacks(), topics.partitions(), topics.replicationFactor()));
+    return new KafkaAdmin.NewTopics(all.toArray(NewTopic[]::new));
   }
 
   @Bean

@@ -21,7 +21,7 @@ class CredentialsCheckTest {
 
   @Test
   void shouldRefuseToStartWithoutCredentialsOutsideDevelopment() {
-    assertThatThrownBy(() -> CredentialsCheck.verify(auth(null, null), admin(null), false))
+    assertThatThrownBy(() -> CredentialsCheck.verify(auth(null, null), admin(null), callbacks(null), false))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("refuses to start")
         .hasMessageContaining("GATEWAY_AUTH_JWT_SECRET")
@@ -74,5 +74,25 @@ class CredentialsCheckTest {
 
   private static GatewayProperties.Admin admin(@Nullable String token) {
     return new GatewayProperties.Admin(token == null ? null : new Secret(token));
+  }
+
+  @Test
+  void shouldRefuseAMissingMalformedOrDevelopmentCallbackSecretOutsideDevelopment() {
+    assertThat(CredentialsCheck.callbackProblems(callbacks(null), false))
+        .singleElement().asString().contains("GATEWAY_CALLBACKS_SIGNINGSECRET");
+    assertThat(CredentialsCheck.callbackProblems(callbacks("not-a-whsec"), false))
+        .singleElement().asString().contains("whsec_");
+    assertThat(CredentialsCheck.callbackProblems(callbacks("whsec_c2hvcnQ="), false))
+        .singleElement().asString().contains("24 to 64 bytes");
+    assertThat(CredentialsCheck.callbackProblems(callbacks(CredentialsCheck.DEVELOPMENT_CALLBACK_SECRET), false))
+        .singleElement().asString().contains("development secret");
+    assertThat(CredentialsCheck.callbackProblems(callbacks(CredentialsCheck.DEVELOPMENT_CALLBACK_SECRET), true)).isEmpty();
+    assertThat(CredentialsCheck.callbackProblems(callbacks("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), false)).isEmpty();
+  }
+
+  private static GatewayProperties.Callbacks callbacks(@Nullable String secret) {
+    return new GatewayProperties.Callbacks(secret == null ? null : new Secret(secret), java.util.List.of(), "g",
+        Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), org.springframework.util.unit.DataSize.ofKilobytes(64),
+        3, Duration.ofSeconds(1), 2, Duration.ofSeconds(2));
   }
 }

@@ -18,7 +18,7 @@ class JobStatusMaterializerTest {
 
   private static final String ID = "01a2421f-c7a9-7077-b587-54f4de2b18b6";
   private static final Instant AT = Instant.parse("2026-12-04T18:00:00.123Z");
-  private final JobStatusMaterializer materializer = new JobStatusMaterializer(null, JsonMapper.builder().build(), null);
+  private final JobStatusMaterializer materializer = new JobStatusMaterializer(null, JsonMapper.builder().build(), null, id -> { });
 
   @Test
   void shouldTurnASucceededStatusIntoTheGenerateResponse() {

@@ -1,0 +1,109 @@
+package ai.gateway.api.jobs;
+
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.retrytopic.RetryTopicHeaders;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Makes one delivery attempt per record of {@code ai.callbacks} and its retry topics (key and value: the job id).
+ * The attempt number is spring-kafka's retry header (absent: the first). The attempt is claimed in the jobs table
+ * first ({@link PostgresJobs#claimCallbackAttempt}), so a redelivered or duplicated record sends nothing. A failed
+ * attempt that may be retried throws {@link AttemptFailed}: the retry-topic machinery republishes the record to
+ * the next delay topic, whose consumer pauses the partition until it is due (nothing sleeps on a poll thread).
+ */
+final class CallbackDelivery {
+
+  private static final Logger log = LoggerFactory.getLogger(CallbackDelivery.class);
+
+  private final PostgresJobs jobs;
+  private final CallbackSender sender;
+  private final JsonMapper json;
+  private final Clock clock;
+  private final Set<String> allowedHosts;
+  private final int maxAttempts;
+  private final Duration queryTimeout;
+  private final Duration attemptTimeout;
+
+  CallbackDelivery(PostgresJobs jobs, CallbackSender sender, JsonMapper json, Clock clock, Set<String> allowedHosts,
+                   int maxAttempts, Duration queryTimeout, Duration attemptTimeout) {
+    this.jobs = jobs;
+    this.sender = sender;
+    this.json = json;
+    this.clock = clock;
+    this.allowedHosts = allowedHosts;
+    this.maxAttempts = maxAttempts;
+    this.queryTimeout = queryTimeout;
+    this.attemptTimeout = attemptTimeout;
+  }
+
+  /** A failed attempt with attempts left; the message names the job and the status, never the URL. */
+  static final class AttemptFailed extends RuntimeException {
+
+    AttemptFailed(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  @KafkaListener(id = "callback-delivery", topics = "${topics.callbacks}", groupId = "${gateway.callbacks.group}",
+      properties = {"auto.offset.reset=earliest"})
+  public void deliver(ConsumerRecord<String, String> record) {
+    UUID id;
+    try {
+      id = UUID.fromString(record.value());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      log.warn("callback record at {}-{}@{} names no job; skipped", record.topic(), record.partition(), record.offset());
+      return;
+    }
+    int attempt = attempt(record);
+    Optional<PostgresJobs.JobRow> claimed = jobs.claimCallbackAttempt(id, attempt).block(queryTimeout);
+    if (claimed == null || claimed.isEmpty()) {
+      return; // settled, or this attempt was made already
+    }
+    PostgresJobs.JobRow row = claimed.get();
+    CallbackSender.Outcome outcome = attempt(row);
+    boolean givenUp = !outcome.delivered() && (outcome.gone() || attempt >= maxAttempts);
+    jobs.recordCallbackAttempt(id, outcome.status(), outcome.delivered(), givenUp).block(queryTimeout);
+    if (outcome.delivered()) {
+      log.debug("callback of job {} delivered at attempt {}", id, attempt);
+    } else if (givenUp) {
+      log.info("callback of job {} given up after attempt {} ({})", id, attempt, outcome.status());
+    } else {
+      throw new AttemptFailed("callback attempt " + attempt + " of job " + id + " failed: " + outcome.status());
+    }
+  }
+
+  private CallbackSender.Outcome attempt(PostgresJobs.JobRow row) {
+    String url = row.callbackUrl();
+    // Checked again: the allowlist may have changed since submit, and a row predating a check must not bypass it.
+    if (url == null || CallbackUrls.problem(url, allowedHosts) != null) {
+      return new CallbackSender.Outcome(CallbackSender.BLOCKED, false, false);
+    }
+    JobBodies.Job job = JobBodies.job(row, json).withoutCallback();
+    Instant at = row.finishedAt() == null ? row.createdAt() : row.finishedAt();
+    String body = json.writeValueAsString(new JobBodies.Event("job." + job.status(), at, job));
+    CallbackSender.Outcome outcome = sender.send(url, row.id().toString(), clock.instant().getEpochSecond(), body)
+        .block(attemptTimeout.plusSeconds(5));
+    return outcome == null ? new CallbackSender.Outcome(CallbackSender.TIMEOUT, false, false) : outcome;
+  }
+
+  /** 1 on the main topic; the retry topics carry spring-kafka's attempts header (a big-endian integer). */
+  static int attempt(ConsumerRecord<?, ?> record) {
+    Header header = record.headers().lastHeader(RetryTopicHeaders.DEFAULT_HEADER_ATTEMPTS);
+    if (header == null || header.value() == null || header.value().length == 0) {
+      return 1;
+    }
+    return new BigInteger(header.value()).intValue();
+  }
+}
