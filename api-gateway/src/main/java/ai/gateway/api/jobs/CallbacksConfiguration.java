@@ -18,7 +18,9 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.retrytopic.RetryTopicConfiguration;
 import org.springframework.kafka.retrytopic.RetryTopicConfigurationBuilder;
+import org.springframework.kafka.retrytopic.RetryTopicSchedulerWrapper;
 import org.springframework.kafka.retrytopic.SameIntervalTopicReuseStrategy;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
@@ -56,6 +58,15 @@ class CallbacksConfiguration {
         .autoCreateTopicsWith(topics.partitions(), topics.replicationFactor())
         .retryOn(CallbackDelivery.AttemptFailed.class)
         .create(callbackKafkaTemplate);
+  }
+
+  /** Resumes paused retry-topic partitions when their head record is due; kept out of any shared scheduler. */
+  @Bean
+  RetryTopicSchedulerWrapper callbackRetryScheduler() {
+    ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+    scheduler.setThreadNamePrefix("callback-retry-");
+    scheduler.initialize();
+    return new RetryTopicSchedulerWrapper(scheduler);
   }
 
   @Bean

@@ -163,7 +163,7 @@ class JobsIT {
 
     // and: the state the worker reported, materialized
     JsonNode done = awaitStatus(USER, id, "succeeded");
-    assertThat(names(done)).containsExactly("id", "status", "result", "createdAt", "startedAt", "finishedAt", "metadata");
+    assertThat(names(done)).containsExactly("id", "status", "result", "createdAt", "startedAt", "finishedAt", "metadata", "callback");
     JsonNode result = done.get("result");
     assertThat(names(result)).containsExactly("jobId", "content", "provider", "model", "finishReason", "usage", "costUsd");
     assertThat(result.get("jobId").asString()).isEqualTo(id);
