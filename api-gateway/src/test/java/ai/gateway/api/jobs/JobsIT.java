@@ -76,7 +76,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "gateway.rate-limit.windows[0].period=1s", "gateway.rate-limit.windows[0].limit=100000",
-    "gateway.jobs.sweep-interval=300ms", "gateway.jobs.accept-timeout=20s"})
+    "gateway.jobs.sweep-interval=300ms", "gateway.jobs.accept-timeout=20s",
+    "gateway.callbacks.allowed-hosts=127.0.0.1"})
 @ActiveProfiles("test")
 @DirtiesContext
 class JobsIT {
@@ -177,6 +178,49 @@ class JobsIT {
     assertThat(createdAt).isEqualTo(job.getCreatedAt());
     assertThat(Instant.parse(done.get("startedAt").asString())).isAfterOrEqualTo(createdAt.truncatedTo(ChronoUnit.SECONDS));
     assertThat(Instant.parse(done.get("finishedAt").asString())).isAfterOrEqualTo(Instant.parse(done.get("startedAt").asString()));
+  }
+
+  @Test
+  void shouldDeliverASignedCallbackRetryingA500WithTheSameWebhookId() throws Exception {
+    // given: a receiver on 127.0.0.1 (allowlisted) answering 500, then 200
+    List<Map<String, List<String>>> headers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      Map<String, List<String>> lower = new java.util.HashMap<>();
+      exchange.getRequestHeaders().forEach((name, values) -> lower.put(name.toLowerCase(java.util.Locale.ROOT), values));
+      headers.add(lower);
+      bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(headers.size() == 1 ? 500 : 200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+
+      // when
+      String id = accept(USER, null, "{\"prompt\":\"Say hello\",\"callbackUrl\":\"" + url + "\"}");
+
+      // then: delivered at the second attempt, visible on the job
+      JsonNode job = await().atMost(Duration.ofSeconds(20)).until(() -> job(USER, id),
+          j -> j.has("callback") && j.get("callback").get("delivered").asBoolean());
+      assertThat(job.get("callback").toString())
+          .isEqualTo("{\"url\":\"" + url + "\",\"attempts\":2,\"lastStatus\":\"200\",\"delivered\":true}");
+      assertThat(bodies).hasSize(2);
+      assertThat(headers.get(0).get("webhook-id")).isEqualTo(headers.get(1).get("webhook-id")).containsExactly(id);
+      JsonNode event = json.readTree(bodies.get(1));
+      assertThat(event.get("type").asString()).isEqualTo("job.succeeded");
+      assertThat(event.get("data").get("id").asString()).isEqualTo(id);
+      assertThat(event.get("data").get("result").get("content").asString()).isEqualTo("Hello, world");
+      assertThat(event.get("data").has("callback")).isFalse();
+      for (int i = 0; i < 2; i++) {
+        new com.standardwebhooks.Webhook("whsec_bG9jYWwtZGV2ZWxvcG1lbnQtY2FsbGJhY2stc2lnbmluZy1rZXk=")
+            .verify(bodies.get(i), headers.get(i));
+      }
+    } finally {
+      receiver.stop(0);
+    }
   }
 
   @Test
