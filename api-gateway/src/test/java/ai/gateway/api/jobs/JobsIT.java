@@ -224,6 +224,60 @@ class JobsIT {
   }
 
   @Test
+  void shouldNotFollowARedirectAndGiveUpAfterTheLastAttempt() throws Exception {
+    try (CallbackReceiver receiver = new CallbackReceiver(n -> 302)) {
+      // when
+      String id = accept(USER, null, "{\"prompt\":\"Say hello\",\"callbackUrl\":\"" + receiver.url("127.0.0.1") + "\"}");
+
+      // then: the test profile's 4 attempts, each a failure; the redirect target never asked
+      JsonNode job = await().atMost(Duration.ofSeconds(30)).until(() -> job(USER, id),
+          j -> j.has("callback") && j.get("callback").get("attempts").asInt() == 4 && callbackState(id).equals("failed"));
+      assertThat(job.get("callback").get("lastStatus").asString()).isEqualTo("302");
+      assertThat(job.get("callback").get("delivered").asBoolean()).isFalse();
+      assertThat(receiver.hooks).hasValue(4);
+      assertThat(receiver.elsewhere).hasValue(0);
+    }
+  }
+
+  @Test
+  void shouldRefuseAtDeliveryAHostNotAllowlistedWithoutConnecting() throws Exception {
+    try (CallbackReceiver receiver = new CallbackReceiver(n -> 200)) {
+      // given: a held job whose stored URL now names localhost (not allowlisted; as if the allowlist changed)
+      String id = accept(USER, null, "{\"prompt\":\"scenario:hold\",\"callbackUrl\":\"" + receiver.url("127.0.0.1") + "\"}");
+      awaitStatus(USER, id, "running");
+      try (Connection db = connect();
+           PreparedStatement update = db.prepareStatement("update jobs set callback_url = ? where id = ?::uuid")) {
+        update.setString(1, receiver.url("localhost"));
+        update.setString(2, id);
+        assertThat(update.executeUpdate()).isEqualTo(1);
+      }
+
+      // when: the job ends
+      authorized(USER).post().uri("/v1/jobs/{id}/cancel", id).exchange().expectStatus().isAccepted();
+
+      // then: every attempt blocked, given up, the receiver never reached
+      JsonNode job = await().atMost(Duration.ofSeconds(30)).until(() -> job(USER, id),
+          j -> j.has("callback") && callbackState(id).equals("failed"));
+      assertThat(job.get("status").asString()).isEqualTo("cancelled");
+      assertThat(job.get("callback").get("attempts").asInt()).isEqualTo(4);
+      assertThat(job.get("callback").get("lastStatus").asString()).isEqualTo("blocked");
+      assertThat(receiver.hooks).hasValue(0);
+    }
+  }
+
+  @Test
+  void shouldRefuseInternalCallbackUrlsAtSubmit() {
+    for (String url : List.of("https://localhost/", "https://127.0.0.1.nip.io/", "https://2130706433/",
+        "https://[::ffff:127.0.0.1]/", "https://169.254.169.254/", "https://hooks.example.com:6379/",
+        "http://hooks.example.com/", "http://localhost:8080/")) {
+      JsonNode problem = problem(submit(USER, null, "{\"prompt\":\"Say hello\",\"callbackUrl\":\"" + url + "\"}")
+          .expectStatus().isBadRequest());
+      assertThat(problem.get("code").asString()).as(url).isEqualTo("INVALID_REQUEST");
+      assertThat(problem.get("errors").get(0).get("field").asString()).as(url).isEqualTo("callbackUrl");
+    }
+  }
+
+  @Test
   void shouldShowAFailedJobWithItsError() {
     String id = accept(USER, null, "{\"prompt\":\"scenario:fail\"}");
 
@@ -697,6 +751,19 @@ class JobsIT {
 
   private List<String> rowIds(String user) {
     return query("select id::text from jobs where user_id = ?", user);
+  }
+
+  private String callbackState(String id) {
+    try (Connection db = connect();
+         PreparedStatement select = db.prepareStatement("select coalesce(callback_state, '') from jobs where id = ?::uuid")) {
+      select.setString(1, id);
+      try (ResultSet rows = select.executeQuery()) {
+        rows.next();
+        return rows.getString(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private int attempt(String id) {
