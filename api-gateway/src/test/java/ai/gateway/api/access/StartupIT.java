@@ -78,7 +78,8 @@ class StartupIT {
     assertThatThrownBy(() -> start(List.of(), Map.of()).close())
         .hasStackTraceContaining("The gateway refuses to start without real credentials")
         .hasStackTraceContaining("GATEWAY_AUTH_JWT_SECRET")
-        .hasStackTraceContaining("GATEWAY_ADMIN_TOKEN");
+        .hasStackTraceContaining("GATEWAY_ADMIN_TOKEN")
+        .hasStackTraceContaining("GATEWAY_CALLBACKS_SIGNINGSECRET");
     assertThatThrownBy(() -> start(List.of("docker"), Map.of(
         "gateway.auth.jwt.secret", CredentialsCheck.DEVELOPMENT_JWT_SECRET,
         "gateway.admin.token", CredentialsCheck.DEVELOPMENT_ADMIN_TOKEN,
