@@ -108,7 +108,7 @@ class DockerComposeTest {
     assertThat(interpolated).isNotEmpty()
         .allSatisfy(name -> assertThat(name).isIn("OPENAI_API_KEY", "OPENAI_BASE_URL", "SENTRY_DSN",
             "POSTGRES_PASSWORD", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GEMINI_BASE_URL",
-            "GATEWAY_AUTH_JWT_SECRET", "GATEWAY_ADMIN_TOKEN"));
+            "GATEWAY_AUTH_JWT_SECRET", "GATEWAY_ADMIN_TOKEN", "GATEWAY_CALLBACKS_SIGNINGSECRET"));
   }
 
   /** SPRING_KAFKA_BOOTSTRAP_SERVERS binds spring.kafka.bootstrap-servers: the nested YAML must name it. */

@@ -57,8 +57,12 @@ class SecretsCanaryIT {
   private static final String GEMINI_CANARY = canary("AIza-canary-");
   private static final String JWT_SECRET_CANARY = canary("jwt-secret-canary-");
   private static final String ADMIN_TOKEN_CANARY = canary("admin-token-canary-");
-  private static final List<String> CANARIES = new CopyOnWriteArrayList<>(
-      List.of(CANARY, ANTHROPIC_CANARY, GEMINI_CANARY, JWT_SECRET_CANARY, ADMIN_TOKEN_CANARY));
+  /** The callback signing key (48 bytes), and the secret as configured: whsec_ + its base64. */
+  private static final String SIGNING_KEY_CANARY = canary("signing-key-canary-");
+  private static final String SIGNING_SECRET_CANARY = "whsec_"
+      + Base64.getEncoder().encodeToString(SIGNING_KEY_CANARY.getBytes(StandardCharsets.US_ASCII));
+  private static final List<String> CANARIES = new CopyOnWriteArrayList<>(List.of(CANARY, ANTHROPIC_CANARY,
+      GEMINI_CANARY, JWT_SECRET_CANARY, ADMIN_TOKEN_CANARY, SIGNING_KEY_CANARY, SIGNING_SECRET_CANARY));
   private static final List<byte[]> SENTRY_ENVELOPES = new CopyOnWriteArrayList<>();
   private static final List<String> RESPONSES = new CopyOnWriteArrayList<>();
 
@@ -89,6 +93,7 @@ class SecretsCanaryIT {
     env.put("GEMINI_API_KEY", GEMINI_CANARY);
     env.put("GATEWAY_AUTH_JWT_SECRET", JWT_SECRET_CANARY);
     env.put("GATEWAY_ADMIN_TOKEN", ADMIN_TOKEN_CANARY);
+    env.put("GATEWAY_CALLBACKS_SIGNINGSECRET", SIGNING_SECRET_CANARY);
     // Every call below must reach a provider: no rate limit in the way (a list from the environment
     // replaces the configured list, so each window is given whole).
     env.put("GATEWAY_RATELIMIT_WINDOWS_0_PERIOD", "1s");

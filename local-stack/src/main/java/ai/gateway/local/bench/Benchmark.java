@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,6 +118,8 @@ public final class Benchmark {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GATEWAY_AUTH_JWT_SECRET", random(32));
     env.put("GATEWAY_ADMIN_TOKEN", random(24));
+    env.put("GATEWAY_CALLBACKS_SIGNINGSECRET", "whsec_" + Base64.getEncoder().encodeToString(HexFormat.of()
+        .parseHex(random(32))));
     try (LocalStack stack = LocalStack.builder()
         .home(home)
         .profiles()
