@@ -82,7 +82,12 @@ public final class TestPostgres {
 
   public static EmbeddedPostgres startServer() {
     try {
-      return EmbeddedPostgres.builder().start();
+      // a statement that waits on a lock or runs long is logged, so a stalled request can be explained
+      return EmbeddedPostgres.builder()
+          .setServerConfig("log_lock_waits", "on")
+          .setServerConfig("deadlock_timeout", "500ms")
+          .setServerConfig("log_min_duration_statement", "1000")
+          .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -36,14 +36,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Issues 3 and 7 on the real service jars: a gateway instance is killed ({@code kill -9}) while clients follow
  * live jobs through it. Gateway B, a second instance of the same stack with its own reply partition, takes the
- * clients over: each async job's events are resumed at B with {@code Last-Event-ID} and read to the end with no
- * gap and no duplicate, and the text is what the provider served. The jobs keep running on the worker: every
- * provider call, of the async jobs and of the {@code POST /v1/generate/stream} streams cut by the crash, is
- * counted once in {@code ai_usage}, and B keeps serving new calls.
- *
- * <p>A stream started with {@code POST /v1/generate/stream} has no row in {@code jobs}, and
- * {@code GET /v1/jobs/{id}/events} can only prove ownership from that row (the replies carry no user id), so its
- * client cannot resume it elsewhere: those streams are checked for usage only.
+ * clients over: each job's events, of async jobs followed on {@code GET /v1/jobs/{id}/events} and of streams
+ * started with {@code POST /v1/generate/stream} (whose owner the gateway records as the stream starts), are
+ * resumed at B with {@code Last-Event-ID} and read to the end with no gap and no duplicate, and the text is what
+ * the provider served; another user gets 404 for them. The jobs keep running on the worker: every provider
+ * call is counted once in {@code ai_usage}, and B keeps serving new calls.
  */
 class GatewayCrashIT {
 
@@ -126,26 +123,35 @@ class GatewayCrashIT {
       seenOnA.add(seen);
     }
     List<String> streamJobs = new ArrayList<>();
+    List<List<SseEvent>> seenStreamsOnA = new ArrayList<>();
     for (Reader reader : streamReaders) {
       List<SseEvent> seen = reader.ended.get(10, TimeUnit.SECONDS);
-      assertThat(seen).extracting(SseEvent::event).containsOnly("chunk");
+      assertThat(seen).as("events from A").hasSizeGreaterThanOrEqualTo(CHUNKS_BEFORE_KILL)
+          .extracting(SseEvent::event).containsOnly("chunk");
       streamJobs.add(seen.get(0).json().get("jobId").asString());
+      seenStreamsOnA.add(seen);
     }
 
-    // Each async job's client reconnects to B from its last event and reads to the end.
+    // Each client reconnects to B from its last event and reads to the end: async jobs and streams alike.
+    List<String> resumedJobs = concat(asyncJobs, streamJobs);
+    List<String> keys = new ArrayList<>();
+    asyncJobs.forEach(job -> keys.add(jobsKey));
+    streamJobs.forEach(job -> keys.add(streamsKey));
+    List<List<SseEvent>> seen = concat(seenOnA, seenStreamsOnA);
     List<Reader> resumed = new ArrayList<>();
-    for (int i = 0; i < ASYNC_JOBS; i++) {
-      List<SseEvent> before = seenOnA.get(i);
-      resumed.add(Reader.open(get(b + "/v1/jobs/" + asyncJobs.get(i) + "/events", jobsKey,
+    for (int i = 0; i < resumedJobs.size(); i++) {
+      List<SseEvent> before = seen.get(i);
+      resumed.add(Reader.open(get(b + "/v1/jobs/" + resumedJobs.get(i) + "/events", keys.get(i),
           before.get(before.size() - 1).id())));
     }
     List<String> figures = new ArrayList<>();
-    for (int i = 0; i < ASYNC_JOBS; i++) {
-      String jobId = asyncJobs.get(i);
-      List<SseEvent> before = seenOnA.get(i);
+    for (int i = 0; i < resumedJobs.size(); i++) {
+      String jobId = resumedJobs.get(i);
+      List<SseEvent> before = seen.get(i);
       List<SseEvent> after = resumed.get(i).ended.get(30, TimeUnit.SECONDS);
       assertThat(resumed.get(i).error).as("the resumed stream ended cleanly").isNull();
-      figures.add(jobId + ": " + before.size() + " events on A, " + after.size() + " on B, first on B "
+      figures.add(jobId + (i < asyncJobs.size() ? " (async)" : " (stream)") + ": " + before.size() + " events on A, "
+          + after.size() + " on B, first on B "
           + TimeUnit.NANOSECONDS.toMillis(resumed.get(i).firstEventAt - killedAt) + " ms after the kill");
 
       List<SseEvent> all = concat(before, after);
@@ -163,14 +169,17 @@ class GatewayCrashIT {
           .map(event -> event.json().get("content").asString()).collect(Collectors.joining());
       assertThat(text).as("the text of job %s", jobId).isEqualTo(calls.get(0).content());
     }
+    // a job id is no capability: another user's resume is refused
+    assertThat(get(b + "/v1/jobs/" + streamJobs.get(0) + "/events", jobsKey, null).statusCode())
+        .as("another user's stream").isEqualTo(404);
+    assertThat(get(b + "/v1/jobs/" + asyncJobs.get(0) + "/events", streamsKey, null).statusCode())
+        .as("another user's async job").isEqualTo(404);
     log.info("resumed at B: {}", figures);
 
     // B serves new work.
     HttpResponse<String> sync = Http.postJson(b + "/v1/generate", streamsKey, "{\"prompt\":\"after\",\"model\":\"sim-tokens-5\"}");
     assertThat(sync.statusCode()).as(sync.body()).isEqualTo(200);
     String afterJob = Http.json(sync.body()).get("jobId").asString();
-    log.info("a stream job's events at B (no jobs row, so no proof of ownership): HTTP {}",
-        get(b + "/v1/jobs/" + streamJobs.get(0) + "/events", streamsKey, null).statusCode());
 
     // Every provider call of every job, the streams cut by the crash included, is counted once.
     await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {

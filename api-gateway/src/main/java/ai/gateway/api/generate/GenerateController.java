@@ -10,6 +10,8 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -28,16 +30,20 @@ import reactor.core.publisher.Mono;
 @Tag(name = "generate", description = "Text generation through the configured providers")
 final class GenerateController {
 
+  private static final Logger log = LoggerFactory.getLogger(GenerateController.class);
+
   private final WorkAdmission admission;
   private final StrictJson json;
   private final GenerateRequestValidator validator;
   private final JobDispatcher dispatcher;
   private final StreamEvents streamEvents;
+  private final StreamOwners owners;
   private final long maxBodyBytes;
 
   GenerateController(WorkAdmission admission, StrictJson json, GenerateRequestValidator validator, JobDispatcher dispatcher,
-                     StreamEvents streamEvents, GatewayProperties properties) {
+                     StreamEvents streamEvents, StreamOwners owners, GatewayProperties properties) {
     this.admission = admission;
+    this.owners = owners;
     this.json = json;
     this.validator = validator;
     this.dispatcher = dispatcher;
@@ -75,9 +81,15 @@ final class GenerateController {
               content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE))})
   Flux<ServerSentEvent<Object>> stream(ServerWebExchange exchange) {
     String requestId = RequestIds.of(exchange);
-    return admission.admitStream(exchange, caller -> read(exchange),
-        admitted -> streamEvents.render(dispatcher.submit(new JobDispatcher.Submission(admitted, requestId, JobKind.STREAM)),
-            requestId));
+    return admission.admitStream(exchange, caller -> read(exchange), admitted -> {
+      JobDispatcher.Run run = dispatcher.submit(new JobDispatcher.Submission(admitted, requestId, JobKind.STREAM));
+      // Off the stream's path (the first event is a Kafka round trip and a provider call away, the insert
+      // a millisecond): an instance that dies under the stream leaves it resumable at any other one.
+      owners.record(run.jobId(), admitted.caller().userId()).subscribe(null, failure -> log.warn(
+          "job {}: its owner was not recorded, so only this instance can resume it: {}", run.jobId(),
+          failure.toString()));
+      return streamEvents.render(run, requestId);
+    });
   }
 
   private Mono<GenerationParams> read(ServerWebExchange exchange) {

@@ -34,17 +34,20 @@ final class JobSweeper implements SmartLifecycle {
   private final Duration interval;
   private final Duration acceptTimeout;
   private final Duration rejectedRetention;
+  private final Duration streamRetention;
   private volatile @Nullable Disposable running;
 
-  JobSweeper(PostgresJobs jobs, JobPublisher publisher, Duration interval, Duration acceptTimeout, Duration rejectedRetention) {
+  JobSweeper(PostgresJobs jobs, JobPublisher publisher, Duration interval, Duration acceptTimeout, Duration rejectedRetention,
+             Duration streamRetention) {
     this.jobs = jobs;
     this.publisher = publisher;
     this.interval = interval;
     this.acceptTimeout = acceptTimeout;
     this.rejectedRetention = rejectedRetention;
+    this.streamRetention = streamRetention;
   }
 
-  /** One pass: republishes stale accepting rows, then forgets unreachable rejected ones. */
+  /** One pass: republishes stale accepting rows, then forgets unreachable rejected ones and old stream owners. */
   Mono<Void> sweep() {
     return jobs.staleAccepting(acceptTimeout, BATCH)
         .flatMapMany(Flux::fromIterable)
@@ -55,6 +58,7 @@ final class JobSweeper implements SmartLifecycle {
           return publisher.publish(job).then(jobs.markPublished(id));
         })
         .then(jobs.forgetRejected(rejectedRetention))
+        .then(jobs.forgetStreams(streamRetention))
         .then();
   }
 

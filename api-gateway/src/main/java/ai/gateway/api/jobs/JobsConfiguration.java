@@ -7,10 +7,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 
 import ai.gateway.api.config.GatewayProperties;
 import ai.gateway.api.config.InstanceId;
 import ai.gateway.api.config.TopicsProperties;
+import ai.gateway.api.generate.StreamOwners;
 import ai.gateway.api.kafka.JobPublisher;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -43,7 +45,14 @@ class JobsConfiguration {
   @Bean
   JobSweeper jobSweeper(PostgresJobs jobs, JobPublisher publisher, GatewayProperties properties) {
     GatewayProperties.Jobs settings = properties.jobs();
-    return new JobSweeper(jobs, publisher, settings.sweepInterval(), settings.acceptTimeout(), settings.rejectedRetention());
+    // a stream's owner is kept as long as an async job may live: its replay is long over by then
+    return new JobSweeper(jobs, publisher, settings.sweepInterval(), settings.acceptTimeout(), settings.rejectedRetention(),
+        settings.lifetime());
+  }
+
+  @Bean
+  StreamOwners streamOwners(PostgresJobs jobs) {
+    return (jobId, userId) -> jobs.recordStream(UUID.fromString(jobId), userId);
   }
 
   /**

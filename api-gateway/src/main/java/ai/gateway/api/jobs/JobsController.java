@@ -164,12 +164,16 @@ final class JobsController {
   Flux<ServerSentEvent<Object>> events(@PathVariable("id") String id, ServerWebExchange exchange) {
     UUID jobId = jobId(id);
     String requestId = RequestIds.of(exchange);
+    // an async job's row, or the owner a streamed job recorded (POST /v1/generate/stream): either may resume
     return identity.resolve(exchange)
-        .flatMap(caller -> jobs.find(caller.userId(), jobId))
-        .flatMapMany(found -> {
-          JobRow row = found.orElseThrow(JobsController::notFound);
+        .flatMap(caller -> jobs.find(caller.userId(), jobId).flatMap(found -> found.isPresent()
+            ? Mono.just(true) : jobs.ownsStream(caller.userId(), jobId)))
+        .flatMapMany(owned -> {
+          if (!owned) {
+            throw notFound();
+          }
           EventPosition after = lastEventId(exchange.getRequest().getHeaders().getFirst("Last-Event-ID"));
-          String key = row.id().toString();
+          String key = jobId.toString();
           return streamEvents.renderReplay(key, replies.replay(key, JobIds.createdAt(key), after), requestId);
         });
   }

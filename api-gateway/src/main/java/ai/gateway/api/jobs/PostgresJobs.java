@@ -97,6 +97,23 @@ final class PostgresJobs {
         .defaultIfEmpty(Optional.empty()));
   }
 
+  /** The owner of a job streamed with POST /v1/generate/stream (see {@link ai.gateway.api.generate.StreamOwners}). */
+  Mono<Void> recordStream(UUID id, String userId) {
+    return guard(db.sql("insert into stream_jobs (job_id, user_id) values (:id, :user) on conflict do nothing")
+        .bind("id", id).bind("user", userId).fetch().rowsUpdated()).then();
+  }
+
+  Mono<Boolean> ownsStream(String userId, UUID id) {
+    return guard(db.sql("select 1 from stream_jobs where job_id = :id and user_id = :user")
+        .bind("id", id).bind("user", userId).map((row, meta) -> true).one().defaultIfEmpty(false));
+  }
+
+  /** Forgets the owners of streams older than {@code retention}: their jobs ended long ago. */
+  Mono<Long> forgetStreams(Duration retention) {
+    return guard(db.sql("delete from stream_jobs where created_at < now() - make_interval(secs => :seconds)")
+        .bind("seconds", (double) retention.toSeconds()).fetch().rowsUpdated());
+  }
+
   /** The user's published jobs, newest first, with ids below {@code after} when given. */
   Mono<List<JobRow>> list(String userId, @Nullable UUID after, int limit) {
     DatabaseClient.GenericExecuteSpec spec = db.sql("select " + COLUMNS + """

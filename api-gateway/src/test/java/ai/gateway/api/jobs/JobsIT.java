@@ -256,8 +256,9 @@ class JobsIT {
       authorized(USER).post().uri("/v1/jobs/{id}/cancel", id).exchange().expectStatus().isAccepted();
 
       // then: every attempt blocked, given up, the receiver never reached
-      JsonNode job = await().atMost(Duration.ofSeconds(30)).until(() -> job(USER, id),
-          j -> j.has("callback") && callbackState(id).equals("failed"));
+      // the state is read after the job body: wait for the end, then read the body of the ended delivery
+      await().atMost(Duration.ofSeconds(30)).until(() -> callbackState(id).equals("failed"));
+      JsonNode job = job(USER, id);
       assertThat(job.get("status").asString()).isEqualTo("cancelled");
       assertThat(job.get("callback").get("attempts").asInt()).isEqualTo(4);
       assertThat(job.get("callback").get("lastStatus").asString()).isEqualTo("blocked");
@@ -542,6 +543,34 @@ class JobsIT {
     rest.forEach(event -> ids.add(event.get("id")));
     assertThat(ids).containsExactlyElementsOf(IntStream.rangeClosed(1, 31).mapToObj(seq -> "1." + seq).toList());
     assertThat(rest.get(rest.size() - 1).get("event")).isEqualTo("done");
+  }
+
+  @Test
+  void shouldResumeAGenerateStreamThroughTheEventsEndpointForItsOwnerOnly() {
+    // given: a POST /v1/generate/stream client that reads five events and drops (its gateway died, say)
+    List<org.springframework.http.codec.ServerSentEvent<String>> first = TestHttp.webClient("http://localhost:" + port)
+        .post().uri("/v1/generate/stream")
+        .header(HttpHeaders.AUTHORIZATION, bearer(USER))
+        .contentType(MediaType.APPLICATION_JSON).accept(MediaType.TEXT_EVENT_STREAM)
+        .bodyValue("{\"prompt\":\"scenario:ticks:30\"}")
+        .retrieve().bodyToFlux(new org.springframework.core.ParameterizedTypeReference<org.springframework.http.codec.ServerSentEvent<String>>() { })
+        .filter(event -> event.id() != null)
+        .take(5)
+        .collectList().block(Duration.ofSeconds(20));
+    String id = json.readTree(first.get(0).data()).get("jobId").asString();
+
+    // when: it resumes from its last event on the jobs events endpoint
+    List<Map<String, String>> rest = events(id, first.get(first.size() - 1).id());
+
+    // then: every event exactly once, in order, through done
+    List<String> ids = new ArrayList<>(first.stream().map(event -> event.id()).toList());
+    rest.forEach(event -> ids.add(event.get("id")));
+    assertThat(ids).containsExactlyElementsOf(IntStream.rangeClosed(1, 31).mapToObj(seq -> "1." + seq).toList());
+    assertThat(rest.get(rest.size() - 1).get("event")).isEqualTo("done");
+    // and: the stream's job id is no capability for another user, and no async job to list or read
+    problem(authorized(OTHER).get().uri("/v1/jobs/{id}/events", id).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+        .expectStatus().isNotFound());
+    problem(authorized(USER).get().uri("/v1/jobs/{id}", id).exchange().expectStatus().isNotFound());
   }
 
   @Test
