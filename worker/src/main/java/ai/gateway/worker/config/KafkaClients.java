@@ -36,9 +36,18 @@ public final class KafkaClients {
 
   /** Consumer-group member for {@code ai.jobs}: offsets committed by the intake, never automatically. */
   public Consumer<String, byte[]> jobConsumer() {
+    return groupConsumer(worker.groupId(), identity.id() + "-jobs");
+  }
+
+  /** Consumer-group member for {@code ai.batch-jobs} (the batch lane, its own group): as {@link #jobConsumer()}. */
+  public Consumer<String, byte[]> batchJobConsumer() {
+    return groupConsumer(worker.batchGroupId(), identity.id() + "-batch-jobs");
+  }
+
+  private Consumer<String, byte[]> groupConsumer(String groupId, String clientId) {
     Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, worker.groupId());
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, identity.id() + "-jobs");
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, worker.maxPollRecords());

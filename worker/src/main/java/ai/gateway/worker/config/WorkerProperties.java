@@ -30,6 +30,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     arrives after its cancel
  * @param fallbackOrder provider names in the order tried when a job names no provider; configured
  *     providers not listed come after, by name
+ * @param batchGroupId consumer group of {@code ai.batch-jobs} (the batch lane)
+ * @param batchMaxInFlight batch items running at once: the batch lane's own capacity, apart from
+ *     {@code max-in-flight}, so batch items never take the interactive lane's slots
  */
 @ConfigurationProperties(prefix = "worker")
 public record WorkerProperties(
@@ -45,7 +48,9 @@ public record WorkerProperties(
     @DefaultValue("60s") Duration capabilitiesTtl,
     @DefaultValue("10s") Duration shutdownGrace,
     @DefaultValue("10m") Duration cancelMemory,
-    @DefaultValue({"openai", "anthropic", "gemini"}) List<String> fallbackOrder) {
+    @DefaultValue({"openai", "anthropic", "gemini"}) List<String> fallbackOrder,
+    @DefaultValue("ai-workers.batch") String batchGroupId,
+    @DefaultValue("256") int batchMaxInFlight) {
 
   /** The design's order. */
   public static final List<String> DEFAULT_FALLBACK_ORDER = List.of("openai", "anthropic", "gemini");
@@ -54,8 +59,12 @@ public record WorkerProperties(
     if (groupId.isBlank()) {
       throw new IllegalArgumentException("worker.group-id must not be blank");
     }
-    if (maxInFlight < 1 || maxPollRecords < 1) {
-      throw new IllegalArgumentException("worker.max-in-flight and worker.max-poll-records must be >= 1");
+    if (maxInFlight < 1 || maxPollRecords < 1 || batchMaxInFlight < 1) {
+      throw new IllegalArgumentException(
+          "worker.max-in-flight, worker.batch-max-in-flight and worker.max-poll-records must be >= 1");
+    }
+    if (batchGroupId.isBlank() || batchGroupId.equals(groupId)) {
+      throw new IllegalArgumentException("worker.batch-group-id must not be blank nor worker.group-id");
     }
     for (Duration duration : new Duration[] {leaseDuration, sessionTimeout, statusLookback, commitInterval, pollTimeout,
         capabilitiesTtl}) {

@@ -75,6 +75,8 @@ final class ConsumerGroupJobIntake implements JobIntake {
   }
 
   private final IntakeSources sources;
+  private final String lane;
+  private final int maxInFlight;
   private final JobLauncher launcher;
   private final WorkerProperties worker;
   private final JobMetrics metrics;
@@ -104,14 +106,27 @@ final class ConsumerGroupJobIntake implements JobIntake {
 
   ConsumerGroupJobIntake(IntakeSources sources, JobLauncher launcher, WorkerProperties worker, String workerId,
       JobMetrics metrics, Clock clock) {
+    this(sources, "jobs", worker.maxInFlight(), launcher, worker, workerId, metrics, clock);
+  }
+
+  /**
+   * An intake of one lane: {@code jobs} ({@code ai.jobs}, {@code worker.max-in-flight}) or {@code batch}
+   * ({@code ai.batch-jobs}, {@code worker.batch-max-in-flight}). Each lane has its own consumer, group, thread and
+   * in-flight bound, so a full batch lane never holds back an interactive job.
+   */
+  ConsumerGroupJobIntake(IntakeSources sources, String lane, int maxInFlight, JobLauncher launcher,
+      WorkerProperties worker, String workerId, JobMetrics metrics, Clock clock) {
     this.sources = sources;
+    this.lane = lane;
+    this.maxInFlight = maxInFlight;
     this.launcher = launcher;
     this.worker = worker;
     this.metrics = metrics;
     this.clock = clock;
     this.history = new JobHistory(workerId, worker.leaseDuration());
     Gauge.builder("worker.jobs.in-flight", inFlight, AtomicInteger::get)
-        .description("jobs taken from ai.jobs and not yet finished")
+        .description("jobs taken from the lane's topic and not yet finished")
+        .tag("lane", lane)
         .register(metrics.registry());
   }
 
@@ -126,7 +141,7 @@ final class ConsumerGroupJobIntake implements JobIntake {
       return;
     }
     running = true;
-    Thread loop = new Thread(this::run, "job-intake");
+    Thread loop = new Thread(this::run, "job-intake-" + lane);
     loop.setDaemon(true);
     loop.start();
     thread = loop;
@@ -236,7 +251,7 @@ final class ConsumerGroupJobIntake implements JobIntake {
   }
 
   private boolean full() {
-    return inFlight.get() >= worker.maxInFlight();
+    return inFlight.get() >= maxInFlight;
   }
 
   /** Waits (at most a poll timeout) for a running job to end, so a freed slot is refilled at once. */

@@ -27,6 +27,6 @@ final class WorkerPropertiesFixtures {
       Duration capabilitiesTtl, Duration shutdownGrace, Duration leaseDuration) {
     return new WorkerProperties(null, "ai-workers", maxInFlight, 100, leaseDuration, Duration.ofSeconds(20),
         Duration.ofMinutes(5), commitInterval, pollTimeout, capabilitiesTtl, shutdownGrace, Duration.ofMinutes(10),
-        WorkerProperties.DEFAULT_FALLBACK_ORDER);
+        WorkerProperties.DEFAULT_FALLBACK_ORDER, "ai-workers.batch", 256);
   }
 }
