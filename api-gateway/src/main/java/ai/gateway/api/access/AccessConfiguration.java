@@ -40,7 +40,7 @@ class AccessConfiguration {
 
   @Bean
   BodyLimitFilter bodyLimitFilter(GatewayProperties properties) {
-    return new BodyLimitFilter(properties.maxBodySize().toBytes());
+    return new BodyLimitFilter(properties.maxBodySize().toBytes(), properties.batches().maxBodySize().toBytes());
   }
 
   /** The OpenAPI document says how {@code /v1} authenticates: a bearer JWT or API key on every operation. */

@@ -8,6 +8,7 @@ import ai.gateway.api.error.ErrorCode;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
@@ -24,10 +25,15 @@ import reactor.core.publisher.Mono;
  */
 final class BodyLimitFilter implements WebFilter, Ordered {
 
-  private final long maxBytes;
+  /** The one route with its own cap: a batch body is read as a stream, never held whole. */
+  static final String BATCHES = "/v1/batches";
 
-  BodyLimitFilter(long maxBytes) {
-    this.maxBytes = maxBytes;
+  private final long defaultMaxBytes;
+  private final long batchMaxBytes;
+
+  BodyLimitFilter(long maxBytes, long batchMaxBytes) {
+    this.defaultMaxBytes = maxBytes;
+    this.batchMaxBytes = batchMaxBytes;
   }
 
   @Override
@@ -38,8 +44,10 @@ final class BodyLimitFilter implements WebFilter, Ordered {
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     ServerHttpRequest request = exchange.getRequest();
+    long maxBytes = HttpMethod.POST.equals(request.getMethod()) && BATCHES.equals(request.getPath().value())
+        ? batchMaxBytes : defaultMaxBytes;
     if (request.getHeaders().getContentLength() > maxBytes) {
-      return Mono.error(tooLarge());
+      return Mono.error(tooLarge(maxBytes));
     }
     ServerHttpRequest counted = new ServerHttpRequestDecorator(request) {
       @Override
@@ -49,7 +57,7 @@ final class BodyLimitFilter implements WebFilter, Ordered {
           return super.getBody().handle((buffer, sink) -> {
             if (seen.addAndGet(buffer.readableByteCount()) > maxBytes) {
               DataBufferUtils.release(buffer);
-              sink.error(tooLarge());
+              sink.error(tooLarge(maxBytes));
             } else {
               sink.next(buffer);
             }
@@ -60,7 +68,7 @@ final class BodyLimitFilter implements WebFilter, Ordered {
     return chain.filter(exchange.mutate().request(counted).build());
   }
 
-  private ApiException tooLarge() {
+  private static ApiException tooLarge(long maxBytes) {
     return ApiError.of(ErrorCode.INVALID_REQUEST, "The request body exceeds the limit of " + maxBytes + " bytes.")
         .withStatus(413).exception();
   }

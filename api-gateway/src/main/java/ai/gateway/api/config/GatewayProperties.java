@@ -34,6 +34,7 @@ import org.springframework.validation.annotation.Validated;
  * @param replies     how this instance claims its partition of {@code ai.replies} and replays a job's events
  * @param jobs        async jobs ({@code /v1/jobs})
  * @param callbacks   callbacks of async jobs
+ * @param batches     batches ({@code /v1/batches}) and how their items are fed to the workers
  */
 @Validated
 @ConfigurationProperties(prefix = "gateway", ignoreUnknownFields = false)
@@ -51,7 +52,8 @@ public record GatewayProperties(
     @DefaultValue @Valid Usage usage,
     @DefaultValue @Valid Replies replies,
     @DefaultValue @Valid Jobs jobs,
-    @DefaultValue @Valid Callbacks callbacks) {
+    @DefaultValue @Valid Callbacks callbacks,
+    @DefaultValue @Valid Batches batches) {
 
   /** @param keepAlive interval of {@code : keep-alive} comments once a stream has started */
   public record Stream(@DefaultValue("15s") @NotNull Duration keepAlive) {
@@ -270,5 +272,41 @@ public record GatewayProperties(
     public java.util.Set<String> allowedHostSet() {
       return allowedHosts.stream().map(host -> host.toLowerCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
+  }
+
+  /**
+   * Batches ({@code POST /v1/batches}).
+   *
+   * @param maxBodySize          a batch body above it is refused with 413 (read as a stream, never held whole)
+   * @param maxItems             requests one batch may hold; one more rejects the batch
+   * @param maxItemSize          largest single request: one NDJSON line or one element of {@code requests}
+   * @param maxInFlightPerUser   K: a user's batch items published to {@code ai.batch-jobs} and not yet finished, across
+   *                             all the user's batches and all gateway instances
+   * @param feedInterval         how often each instance feeds (sooner on this instance when one of its items ends)
+   * @param republishAfter       an item claimed for publishing but not marked published this long ago (its gateway
+   *                             died between the claim and the publish) is published again, under the same job id
+   * @param receiveTimeout       a batch still being received this long (its gateway died during the upload) is deleted
+   * @param maxConcurrentUploads batch bodies one instance reads at once (each holds a thread); more answer 503
+   * @param insertChunk          items written to PostgreSQL per statement batch while the body is read
+   * @param statusGroup          consumer group shared by every gateway instance that applies {@code ai.job-status} to
+   *                             batch items
+   * @param attemptTimeout       per-attempt timeout a worker applies to a batch item
+   * @param lifetime             an item not finished this long after its batch was accepted fails (its {@code deadlineAt})
+   * @param queryTimeout         a batches query slower than this answers 503 {@code UNAVAILABLE}
+   */
+  public record Batches(
+      @DefaultValue("200MB") @NotNull DataSize maxBodySize,
+      @DefaultValue("50000") @Min(1) int maxItems,
+      @DefaultValue("4MB") @NotNull DataSize maxItemSize,
+      @DefaultValue("8") @Min(1) int maxInFlightPerUser,
+      @DefaultValue("500ms") @NotNull @DurationMin(millis = 10) Duration feedInterval,
+      @DefaultValue("1m") @NotNull @DurationMin(millis = 1) Duration republishAfter,
+      @DefaultValue("10m") @NotNull @DurationMin(millis = 1) Duration receiveTimeout,
+      @DefaultValue("4") @Min(1) int maxConcurrentUploads,
+      @DefaultValue("500") @Min(1) @Max(10_000) int insertChunk,
+      @DefaultValue("api-gateway.batch-status") @NotBlank String statusGroup,
+      @DefaultValue("30s") @NotNull @DurationMin(millis = 1) Duration attemptTimeout,
+      @DefaultValue("24h") @NotNull @DurationMin(millis = 1) Duration lifetime,
+      @DefaultValue("10s") @NotNull @DurationMin(millis = 1) Duration queryTimeout) {
   }
 }

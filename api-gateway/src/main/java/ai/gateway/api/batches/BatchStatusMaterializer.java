@@ -1,0 +1,108 @@
+package ai.gateway.api.batches;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import ai.gateway.api.batches.PostgresBatches.ItemStatus;
+import ai.gateway.api.batches.PostgresBatches.ItemUpdate;
+import ai.gateway.api.error.ApiError;
+import ai.gateway.api.money.Usd;
+import ai.gateway.schemas.Topics;
+import ai.gateway.schemas.v1.JobResult;
+import ai.gateway.schemas.v1.JobStatus;
+import ai.gateway.schemas.v1.Usage;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.listener.MessageListener;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes the {@code ai.job-status} records of batch items ({@code batchId} set) into {@code batch_items}, forward
+ * only, and completes a batch when its last item ends. Its own consumer group shared by every gateway instance
+ * ({@code gateway.batches.status-group}), apart from the jobs' one, so neither waits on the other's writes. Runs on
+ * the listener container's thread and waits for each write; a failed write throws and is retried by the
+ * container, so an item's end is never skipped.
+ */
+final class BatchStatusMaterializer implements MessageListener<String, byte[]> {
+
+  private static final Logger log = LoggerFactory.getLogger(BatchStatusMaterializer.class);
+
+  private final PostgresBatches batches;
+  private final BatchFeeder feeder;
+  private final JsonMapper json;
+  private final Duration writeTimeout;
+
+  BatchStatusMaterializer(PostgresBatches batches, BatchFeeder feeder, JsonMapper json, Duration writeTimeout) {
+    this.batches = batches;
+    this.feeder = feeder;
+    this.json = json;
+    this.writeTimeout = writeTimeout;
+  }
+
+  @Override
+  public void onMessage(ConsumerRecord<String, byte[]> record) {
+    JobStatus status;
+    try {
+      status = record.value() == null ? null : Topics.JOB_STATUS.valueSerde().deserializer().deserialize(record.topic(), record.value());
+    } catch (SerializationException e) {
+      log.warn("undecodable job status at {}-{}@{}; skipped", record.topic(), record.partition(), record.offset(), e);
+      return;
+    }
+    ItemUpdate update = status == null ? null : update(status);
+    if (update == null) {
+      return;
+    }
+    Boolean applied = batches.applyStatus(update).block(writeTimeout);
+    if (Boolean.TRUE.equals(applied) && update.status().terminal()) {
+      batches.completeBatchOf(update.jobId()).block(writeTimeout);
+      feeder.wake();
+    }
+  }
+
+  /** The update a status record makes, or {@code null} when it is not a batch item's. */
+  @Nullable ItemUpdate update(JobStatus status) {
+    if (status.getBatchId() == null) {
+      return null;
+    }
+    ItemStatus itemStatus = switch (status.getState()) {
+      case RUNNING -> ItemStatus.RUNNING;
+      case SUCCEEDED -> ItemStatus.SUCCEEDED;
+      case FAILED -> ItemStatus.FAILED;
+      case CANCELLED -> ItemStatus.CANCELLED;
+      default -> null;
+    };
+    UUID id;
+    try {
+      id = UUID.fromString(status.getJobId());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    if (itemStatus == null) {
+      return null;
+    }
+    String result = itemStatus == ItemStatus.SUCCEEDED ? json.writeValueAsString(result(status)) : null;
+    String error = itemStatus == ItemStatus.FAILED || itemStatus == ItemStatus.CANCELLED
+        ? json.writeValueAsString(error(status)) : null;
+    return new ItemUpdate(id, status.getUserId(), itemStatus, status.getAttempt(), status.getTimestamp(), result, error);
+  }
+
+  private static BatchBodies.Result result(JobStatus status) {
+    JobResult output = status.getOutput();
+    Usage usage = status.getUsage();
+    BatchBodies.Usage usageBody = usage == null ? new BatchBodies.Usage(0, 0, 0, true)
+        : new BatchBodies.Usage(usage.getPromptTokens(), usage.getCompletionTokens(), usage.getTotalTokens(), usage.getEstimated());
+    long cost = status.getCostMicroUsd() == null ? 0 : status.getCostMicroUsd();
+    return new BatchBodies.Result(status.getJobId(), output == null ? "" : output.getContent(),
+        output == null ? "" : output.getProvider(), output == null ? "" : output.getModel(),
+        output == null ? null : output.getFinishReason(), usageBody, Usd.fromMicros(cost));
+  }
+
+  /** Through the gateway's one mapping of worker errors, as a job's error. */
+  private static BatchBodies.Error error(JobStatus status) {
+    ApiError error = ApiError.fromWorker(status.getError());
+    return new BatchBodies.Error(error.code().name(), error.detail(), error.retryable());
+  }
+}

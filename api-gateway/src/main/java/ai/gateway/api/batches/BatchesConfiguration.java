@@ -1,0 +1,99 @@
+package ai.gateway.api.batches;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import ai.gateway.api.config.GatewayProperties;
+import ai.gateway.api.config.InstanceId;
+import ai.gateway.api.config.StrictJson;
+import ai.gateway.api.config.TopicsProperties;
+import ai.gateway.api.generate.GenerateRequestValidator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import org.springframework.util.backoff.FixedBackOff;
+import tools.jackson.databind.json.JsonMapper;
+
+@Configuration(proxyBeanMethods = false)
+class BatchesConfiguration {
+
+  @Bean
+  PostgresBatches postgresBatches(DatabaseClient db, ReactiveTransactionManager transactions, GatewayProperties properties) {
+    return new PostgresBatches(db, TransactionalOperator.create(transactions), properties.batches().queryTimeout());
+  }
+
+  @Bean
+  BatchReceiver batchReceiver(StrictJson strictJson, GenerateRequestValidator validator, PostgresBatches batches,
+                              Clock clock, GatewayProperties properties) {
+    GatewayProperties.Batches settings = properties.batches();
+    BatchReader reader = new BatchReader(strictJson, validator, settings.maxItems(),
+        (int) Math.min(Integer.MAX_VALUE, settings.maxItemSize().toBytes()));
+    return new BatchReceiver(reader, batches, clock, settings.maxConcurrentUploads(), settings.insertChunk(),
+        settings.attemptTimeout(), settings.lifetime(), settings.queryTimeout());
+  }
+
+  /** Its own producer: a batch's burst never queues ahead of interactive jobs in the request path's producer. */
+  @Bean
+  BatchItemPublisher batchItemPublisher(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway,
+                                        InstanceId instance) {
+    Duration timeout = gateway.kafka().publishTimeout();
+    Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, instance.value() + "-batch-jobs");
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout.toMillis());
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(500, timeout.toMillis() / 2));
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(500, timeout.toMillis()));
+    return new BatchItemPublisher(new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()),
+        topics.batchJobs(), timeout);
+  }
+
+  @Bean
+  BatchFeeder batchFeeder(PostgresBatches batches, BatchItemPublisher publisher, GatewayProperties properties) {
+    GatewayProperties.Batches settings = properties.batches();
+    return new BatchFeeder(batches, publisher, settings.maxInFlightPerUser(), settings.feedInterval(),
+        settings.republishAfter(), settings.receiveTimeout(), settings.queryTimeout());
+  }
+
+  /**
+   * Applies {@code ai.job-status} to batch items: one consumer group shared by every gateway instance, its own
+   * (not the jobs'), from the earliest offset when new (the topic is compacted); offsets committed per record
+   * after the write; a failed write retried every second until it is written.
+   */
+  @Bean
+  ConcurrentMessageListenerContainer<String, byte[]> batchStatusListener(KafkaProperties kafka, TopicsProperties topics,
+                                                                          GatewayProperties properties, InstanceId instance,
+                                                                          PostgresBatches batches, BatchFeeder feeder,
+                                                                          JsonMapper json) {
+    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.batches().statusGroup());
+    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-batch-status");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    DefaultKafkaConsumerFactory<String, byte[]> factory =
+        new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    ContainerProperties container = new ContainerProperties(topics.jobStatus());
+    container.setMessageListener(new BatchStatusMaterializer(batches, feeder, json, properties.batches().queryTimeout()));
+    container.setAckMode(ContainerProperties.AckMode.RECORD);
+    ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);
+    listener.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1_000, FixedBackOff.UNLIMITED_ATTEMPTS)));
+    return listener;
+  }
+}
