@@ -28,6 +28,7 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -79,7 +80,8 @@ final class BatchReader {
         .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).maxStringLength(maxItemBytes).build())
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
         .build();
-    this.streaming = JsonMapper.builder(factory).build();
+    // Each element is read out of the middle of the stream: what follows it is the next element, not trailing junk.
+    this.streaming = JsonMapper.builder(factory).disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
   }
 
   /** {@code application/x-ndjson}: one {@code {"custom_id","body"}} per line; blank lines are skipped. */
@@ -215,7 +217,7 @@ final class BatchReader {
       if (line.body() == null) {
         throw ApiError.invalidField("body", "is required").exception();
       }
-      GenerationParams params = validator.validate(line.body());
+      GenerationParams params = validate(line.body());
       if (!seen.add(customId)) {
         throw ApiError.invalidField("custom_id", "is not unique within the batch").exception();
       }
@@ -226,6 +228,17 @@ final class BatchReader {
       ApiError located = new ApiError(error.code(), error.status(), detail, error.retryable(), null, null,
           error.errors().stream().map(v -> new FieldViolation(fieldPrefix + v.field(), v.message())).toList(), false);
       throw located.exception(e);
+    }
+  }
+
+  /** The generate request's own rules; its fields named as they are in the line, under {@code body}. */
+  private GenerationParams validate(GenerateRequest body) {
+    try {
+      return validator.validate(body);
+    } catch (ApiException e) {
+      ApiError error = e.error();
+      throw error.withErrors(error.errors().stream().map(v -> new FieldViolation("body." + v.field(), v.message())).toList())
+          .exception(e);
     }
   }
 

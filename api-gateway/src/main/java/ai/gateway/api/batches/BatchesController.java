@@ -163,7 +163,12 @@ final class BatchesController {
     return batches.counts(row.id()).map(counts -> body(row, counts));
   }
 
-  static BatchBodies.Batch body(BatchRow row, Map<ItemStatus, Long> counts) {
+  /**
+   * The API status, from the items: completed (or cancelled) once none is unfinished. {@code completedAt} is the
+   * batch's completion time, or, in the moment between its last item's end and that being recorded, the last end.
+   */
+  static BatchBodies.Batch body(BatchRow row, PostgresBatches.Counts itemCounts) {
+    Map<ItemStatus, Long> counts = itemCounts.byStatus();
     long queuedOnly = counts.getOrDefault(ItemStatus.QUEUED, 0L);
     long queued = queuedOnly + counts.getOrDefault(ItemStatus.DISPATCHED, 0L);
     long running = counts.getOrDefault(ItemStatus.RUNNING, 0L);
@@ -184,7 +189,7 @@ final class BatchesController {
     }
     return new BatchBodies.Batch(row.id().toString(), status,
         new BatchBodies.Counts(total, queued, running, succeeded, failed, cancelled), row.createdAt(),
-        open ? null : row.completedAt());
+        open ? null : row.completedAt() != null ? row.completedAt() : itemCounts.lastFinishedAt());
   }
 
   private Mono<Void> discard(AtomicReference<UUID> stored) {

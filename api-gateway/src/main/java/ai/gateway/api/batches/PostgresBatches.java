@@ -137,16 +137,30 @@ final class PostgresBatches {
         .one().map(Optional::of).defaultIfEmpty(Optional.empty()));
   }
 
-  Mono<Map<ItemStatus, Long>> counts(UUID batchId) {
-    return guard(db.sql("select status, count(*) as n from batch_items where batch_id = :id group by status")
+  /** Items by status, and when the last one finished. */
+  record Counts(Map<ItemStatus, Long> byStatus, @Nullable Instant lastFinishedAt) {
+  }
+
+  Mono<Counts> counts(UUID batchId) {
+    return guard(db.sql("""
+            select status, count(*) as n, max(finished_at) as last_finished from batch_items
+            where batch_id = :id group by status""")
         .bind("id", batchId)
-        .map((row, meta) -> Map.entry(ItemStatus.fromWire(row.get("status", String.class)), row.get("n", Long.class)))
+        .map((row, meta) -> new Object[] {ItemStatus.fromWire(row.get("status", String.class)), row.get("n", Long.class),
+            row.get("last_finished", Instant.class)})
         .all()
         .collectList()
-        .map(entries -> {
+        .map(rows -> {
           Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
-          entries.forEach(entry -> counts.put(entry.getKey(), entry.getValue()));
-          return counts;
+          Instant last = null;
+          for (Object[] row : rows) {
+            counts.put((ItemStatus) row[0], (Long) row[1]);
+            Instant finished = (Instant) row[2];
+            if (finished != null && (last == null || finished.isAfter(last))) {
+              last = finished;
+            }
+          }
+          return new Counts(counts, last);
         }));
   }
 
