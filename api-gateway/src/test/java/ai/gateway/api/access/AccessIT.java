@@ -484,6 +484,15 @@ class AccessIT {
 
       String control = requestId();
       call(route, proKey, control).expectBody().returnResult();
+      if (route.toString().equals("POST /v1/batches")) {
+        // creates work that the feeder publishes later, on ai.batch-jobs: refused as every creation is
+        assertThat(call(route, freeKey, requestId()).expectBody().returnResult().getStatus().value())
+            .as("%s for a Free user", route).isEqualTo(403);
+        assertThat(call(route, exhaustedKey, requestId()).expectBody().returnResult().getStatus().value())
+            .as("%s for a user without budget", route).isEqualTo(429);
+        creating.add(route.toString()); // the control call spent one of the Pro user's budget
+        continue;
+      }
       if (!published(control)) {
         // the route does not create work: authentication is all it needs, so neither plan nor budget matters
         for (String bearer : List.of(freeKey, exhaustedKey)) {
@@ -682,7 +691,8 @@ class AccessIT {
       request = request.header(HttpHeaders.AUTHORIZATION, "Bearer " + bearer);
     }
     if (route.method() == HttpMethod.POST || route.method() == HttpMethod.PUT || route.method() == HttpMethod.PATCH) {
-      return request.contentType(MediaType.APPLICATION_JSON).bodyValue(BODY).exchange();
+      String body = route.uri().equals("/v1/batches") ? "{\"requests\":[{\"custom_id\":\"a\",\"body\":" + BODY + "}]}" : BODY;
+      return request.contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
     }
     return request.exchange();
   }
