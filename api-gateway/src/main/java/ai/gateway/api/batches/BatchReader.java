@@ -19,6 +19,7 @@ import ai.gateway.api.error.FieldViolation;
 import ai.gateway.api.generate.GenerateRequest;
 import ai.gateway.api.generate.GenerateRequestValidator;
 import ai.gateway.api.generate.GenerationParams;
+import ai.gateway.api.jobs.CallbackUrls;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
@@ -65,13 +66,16 @@ final class BatchReader {
   record Parsed(int count, @Nullable String callbackUrl) {
   }
 
+  private final Set<String> allowedHosts;
   private final StrictJson strictJson;
   private final GenerateRequestValidator validator;
   private final JsonMapper streaming;
   private final int maxItems;
   private final int maxItemBytes;
 
-  BatchReader(StrictJson strictJson, GenerateRequestValidator validator, int maxItems, int maxItemBytes) {
+  BatchReader(StrictJson strictJson, GenerateRequestValidator validator, int maxItems, int maxItemBytes,
+              Set<String> allowedHosts) {
+    this.allowedHosts = allowedHosts;
     this.strictJson = strictJson;
     this.validator = validator;
     this.maxItems = maxItems;
@@ -156,7 +160,7 @@ final class BatchReader {
                 throw ApiError.invalidField("callbackUrl", "must be a string").exception();
               }
               callbackUrl = parser.getString();
-              String problem = BatchCallbackUrls.problem(callbackUrl);
+              String problem = CallbackUrls.problem(callbackUrl, allowedHosts);
               if (problem != null) {
                 throw ApiError.invalidField("callbackUrl", problem).exception();
               }

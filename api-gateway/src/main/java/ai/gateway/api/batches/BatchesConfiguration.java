@@ -43,7 +43,7 @@ class BatchesConfiguration {
                               Clock clock, GatewayProperties properties) {
     GatewayProperties.Batches settings = properties.batches();
     BatchReader reader = new BatchReader(strictJson, validator, settings.maxItems(),
-        (int) Math.min(Integer.MAX_VALUE, settings.maxItemSize().toBytes()));
+        (int) Math.min(Integer.MAX_VALUE, settings.maxItemSize().toBytes()), properties.callbacks().allowedHostSet());
     return new BatchReceiver(reader, batches, clock, settings.maxConcurrentUploads(), settings.insertChunk(),
         settings.attemptTimeout(), settings.lifetime(), settings.queryTimeout());
   }

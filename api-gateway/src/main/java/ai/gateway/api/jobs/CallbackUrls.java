@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * and skip the address checks. Addresses a name resolves to are judged where the connection is made
  * ({@link VettingResolverGroup}), so DNS cannot undo this.
  */
-final class CallbackUrls {
+public final class CallbackUrls {
 
   static final int MAX_LENGTH = 2048;
 
@@ -24,7 +24,7 @@ final class CallbackUrls {
   }
 
   /** The problem with the URL, or {@code null} when a callback may be sent to it. */
-  static @Nullable String problem(String url, Set<String> allowedHosts) {
+  public static @Nullable String problem(String url, Set<String> allowedHosts) {
     if (url.isEmpty() || url.length() > MAX_LENGTH) {
       return "must have 1 to " + MAX_LENGTH + " characters";
     }

@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import ai.gateway.api.TestCredentials;
+import ai.gateway.api.TestHttp;
 import ai.gateway.api.TestPostgres;
 import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.schemas.v1.JobKind;
@@ -272,13 +273,13 @@ class BatchesIT {
 
   private String user(String id) {
     if (users.add(id + "@" + port)) {
-      TestCredentials.createUser(WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build(), id, "pro");
+      TestCredentials.createUser(TestHttp.bindToServer().baseUrl("http://localhost:" + port).build(), id, "pro");
     }
     return id;
   }
 
   private WebTestClient authorized(String user) {
-    return WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+    return TestHttp.bindToServer().baseUrl("http://localhost:" + port)
         .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + TestCredentials.jwt(user))
         .responseTimeout(Duration.ofSeconds(20))
         .build();
