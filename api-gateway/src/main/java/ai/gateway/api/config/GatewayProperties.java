@@ -238,7 +238,8 @@ public record GatewayProperties(
    * failed attempts the callback is given up.
    *
    * @param signingSecret    {@code whsec_} + base64 of 24 to 64 random bytes (env {@code GATEWAY_CALLBACKS_SIGNINGSECRET});
-   *                         required outside the local and test profiles
+   *                         required outside the local and test profiles. Callbacks are signed with each user's own
+   *                         secret ({@code GET /v1/webhook-secret}); this one is the key those are stored under
    * @param allowedHosts     host names (exact, case-insensitive) exempt from the address checks, that may also use
    *                         {@code http} and any port: a private deployment's receivers, a test's local receiver
    * @param group            consumer group of {@code ai.callbacks} and its retry topics, shared by every instance
@@ -250,6 +251,8 @@ public record GatewayProperties(
    * @param initialDelay     wait before the second attempt
    * @param multiplier       each further wait is this many times the previous one
    * @param maxDelay         longest wait between two attempts
+   * @param previousSecretValidity after a user rotates the webhook secret, the replaced one also signs callbacks
+   *                         this long (a second signature), so the receiver can switch without a gap
    */
   public record Callbacks(
       @Nullable Secret signingSecret,
@@ -262,7 +265,8 @@ public record GatewayProperties(
       @DefaultValue("10") @Min(1) @Max(30) int maxAttempts,
       @DefaultValue("30s") @NotNull @DurationMin(millis = 1) Duration initialDelay,
       @DefaultValue("4") @DecimalMin("1") double multiplier,
-      @DefaultValue("6h") @NotNull @DurationMin(millis = 1) Duration maxDelay) {
+      @DefaultValue("6h") @NotNull @DurationMin(millis = 1) Duration maxDelay,
+      @DefaultValue("24h") @NotNull Duration previousSecretValidity) {
 
     public Callbacks {
       allowedHosts = List.copyOf(allowedHosts);

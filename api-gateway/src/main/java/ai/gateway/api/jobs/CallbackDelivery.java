@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -29,6 +30,7 @@ final class CallbackDelivery {
 
   private final PostgresJobs jobs;
   private final CallbackSender sender;
+  private final WebhookSecrets secrets;
   private final JsonMapper json;
   private final Clock clock;
   private final Set<String> allowedHosts;
@@ -36,10 +38,11 @@ final class CallbackDelivery {
   private final Duration queryTimeout;
   private final Duration attemptTimeout;
 
-  CallbackDelivery(PostgresJobs jobs, CallbackSender sender, JsonMapper json, Clock clock, Set<String> allowedHosts,
-                   int maxAttempts, Duration queryTimeout, Duration attemptTimeout) {
+  CallbackDelivery(PostgresJobs jobs, CallbackSender sender, WebhookSecrets secrets, JsonMapper json, Clock clock,
+                   Set<String> allowedHosts, int maxAttempts, Duration queryTimeout, Duration attemptTimeout) {
     this.jobs = jobs;
     this.sender = sender;
+    this.secrets = secrets;
     this.json = json;
     this.clock = clock;
     this.allowedHosts = allowedHosts;
@@ -93,7 +96,10 @@ final class CallbackDelivery {
     JobBodies.Job job = JobBodies.job(row, json).withoutCallback();
     Instant at = row.finishedAt() == null ? row.createdAt() : row.finishedAt();
     String body = json.writeValueAsString(new JobBodies.Event("job." + job.status(), at, job));
-    CallbackSender.Outcome outcome = sender.send(url, row.id().toString(), clock.instant().getEpochSecond(), body)
+    // the job owner's keys, read at each attempt: a rotation applies to the next attempt
+    List<byte[]> keys = secrets.signingKeys(row.userId()).block(queryTimeout);
+    CallbackSender.Outcome outcome = sender.send(url, row.id().toString(), clock.instant().getEpochSecond(), body,
+            new WebhookSigner(keys == null ? List.of() : keys))
         .block(attemptTimeout.plusSeconds(5));
     return outcome == null ? new CallbackSender.Outcome(CallbackSender.TIMEOUT, false, false) : outcome;
   }

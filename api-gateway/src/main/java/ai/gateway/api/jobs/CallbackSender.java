@@ -38,11 +38,10 @@ final class CallbackSender {
   static final String UNREACHABLE = "unreachable";
 
   private final HttpClient client;
-  private final WebhookSigner signer;
   private final long maxResponseBytes;
   private final Duration attemptTimeout;
 
-  CallbackSender(AddressResolverGroup<java.net.InetSocketAddress> resolver, Set<String> allowedHosts, WebhookSigner signer,
+  CallbackSender(AddressResolverGroup<java.net.InetSocketAddress> resolver, Set<String> allowedHosts,
                  Duration connectTimeout, Duration responseTimeout, Duration attemptTimeout, long maxResponseBytes) {
     this.client = HttpClient.newConnection()
         .resolver(new VettingResolverGroup(resolver, allowedHosts))
@@ -51,13 +50,15 @@ final class CallbackSender {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
         .responseTimeout(responseTimeout)
         .headers(headers -> headers.set(HttpHeaderNames.USER_AGENT, "ai-gateway-callbacks"));
-    this.signer = signer;
     this.maxResponseBytes = maxResponseBytes;
     this.attemptTimeout = attemptTimeout;
   }
 
-  /** POSTs {@code body} to {@code url} with the Standard Webhooks headers; never fails, the outcome says how it went. */
-  Mono<Outcome> send(String url, String webhookId, long timestampSeconds, String body) {
+  /**
+   * POSTs {@code body} to {@code url} with the Standard Webhooks headers, signed by {@code signer} (the
+   * receiving user's keys); never fails, the outcome says how it went.
+   */
+  Mono<Outcome> send(String url, String webhookId, long timestampSeconds, String body, WebhookSigner signer) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String signature = signer.sign(webhookId, timestampSeconds, body);
     return client

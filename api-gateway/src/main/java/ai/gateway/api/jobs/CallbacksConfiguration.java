@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.kafka.annotation.EnableKafkaRetryTopic;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -72,21 +73,26 @@ class CallbacksConfiguration {
   @Bean
   CallbackSender callbackSender(GatewayProperties gateway) {
     GatewayProperties.Callbacks settings = gateway.callbacks();
-    Secret secret = settings.signingSecret();
-    if (secret == null) {
-      throw new IllegalStateException("gateway.callbacks.signing-secret is not set");
-    }
     // Netty's asynchronous DNS resolver (it reads /etc/hosts too): the JDK's would block an event loop.
     var dns = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(NioDatagramChannel.class));
-    return new CallbackSender(dns, settings.allowedHostSet(), new WebhookSigner(secret), settings.connectTimeout(), settings.responseTimeout(),
+    return new CallbackSender(dns, settings.allowedHostSet(), settings.connectTimeout(), settings.responseTimeout(),
         settings.attemptTimeout(), settings.maxResponseBytes().toBytes());
   }
 
   @Bean
-  CallbackDelivery callbackDelivery(PostgresJobs jobs, CallbackSender sender, JsonMapper json, Clock clock,
-                                    GatewayProperties gateway) {
+  WebhookSecrets webhookSecrets(DatabaseClient db, GatewayProperties gateway) {
+    Secret master = gateway.callbacks().signingSecret();
+    if (master == null) {
+      throw new IllegalStateException("gateway.callbacks.signing-secret is not set");
+    }
+    return new WebhookSecrets(db, master, gateway.callbacks().previousSecretValidity(), gateway.jobs().queryTimeout());
+  }
+
+  @Bean
+  CallbackDelivery callbackDelivery(PostgresJobs jobs, CallbackSender sender, WebhookSecrets secrets, JsonMapper json,
+                                    Clock clock, GatewayProperties gateway) {
     GatewayProperties.Callbacks settings = gateway.callbacks();
-    return new CallbackDelivery(jobs, sender, json, clock, settings.allowedHostSet(), settings.maxAttempts(),
+    return new CallbackDelivery(jobs, sender, secrets, json, clock, settings.allowedHostSet(), settings.maxAttempts(),
         gateway.jobs().queryTimeout(), settings.attemptTimeout());
   }
 }

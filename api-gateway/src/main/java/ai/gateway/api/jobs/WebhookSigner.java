@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.List;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -20,10 +21,18 @@ public final class WebhookSigner {
   /** The spec asks for 24 to 64 bytes of key. */
   static final int MIN_KEY_BYTES = 24;
 
-  private final SecretKeySpec key;
+  private final List<SecretKeySpec> keys;
 
   WebhookSigner(Secret secret) {
-    this.key = new SecretKeySpec(keyBytes(secret), "HmacSHA256");
+    this(List.of(keyBytes(secret)));
+  }
+
+  /** Signs with each key: the spec's space-separated signatures, so a receiver can rotate without a gap. */
+  WebhookSigner(List<byte[]> keys) {
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException("a signer needs a key");
+    }
+    this.keys = keys.stream().map(key -> new SecretKeySpec(key, "HmacSHA256")).toList();
   }
 
   /** The key bytes of a {@code whsec_} secret; fails with a message that never contains the secret. */
@@ -44,15 +53,20 @@ public final class WebhookSigner {
     return bytes;
   }
 
-  /** The {@code webhook-signature} header value. */
+  /** The {@code webhook-signature} header value: {@code v1,<base64>} per key, separated by spaces. */
   String sign(String id, long timestampSeconds, String body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      byte[] digest = mac.doFinal((id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8));
-      return "v1," + Base64.getEncoder().encodeToString(digest);
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+    byte[] content = (id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8);
+    StringBuilder signatures = new StringBuilder();
+    for (SecretKeySpec key : keys) {
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(key);
+        signatures.append(signatures.isEmpty() ? "" : " ").append("v1,")
+            .append(Base64.getEncoder().encodeToString(mac.doFinal(content)));
+      } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+        throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+      }
     }
+    return signatures.toString();
   }
 }

@@ -93,6 +93,6 @@ class CredentialsCheckTest {
   private static GatewayProperties.Callbacks callbacks(@Nullable String secret) {
     return new GatewayProperties.Callbacks(secret == null ? null : new Secret(secret), java.util.List.of(), "g",
         Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), org.springframework.util.unit.DataSize.ofKilobytes(64),
-        3, Duration.ofSeconds(1), 2, Duration.ofSeconds(2));
+        3, Duration.ofSeconds(1), 2, Duration.ofSeconds(2), Duration.ofHours(24));
   }
 }

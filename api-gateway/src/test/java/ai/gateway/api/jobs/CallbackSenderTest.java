@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class CallbackSenderTest {
 
   private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  private static final WebhookSigner SIGNER = new WebhookSigner(new Secret(SECRET));
   private static final String BODY = "{\"type\":\"job.succeeded\",\"timestamp\":\"2026-12-04T18:00:00Z\",\"data\":{\"id\":\"x\"}}";
 
   private HttpServer receiver;
@@ -83,7 +84,7 @@ class CallbackSenderTest {
     long now = System.currentTimeMillis() / 1000;
 
     // when
-    CallbackSender.Outcome outcome = sender.send(url("/ok"), "msg_job-1", now, BODY).block();
+    CallbackSender.Outcome outcome = sender.send(url("/ok"), "msg_job-1", now, BODY, SIGNER).block();
 
     // then
     assertThat(outcome).isEqualTo(new CallbackSender.Outcome("204", true, false));
@@ -93,6 +94,29 @@ class CallbackSenderTest {
     assertThat(headers.get("webhook-id")).containsExactly("msg_job-1");
     assertThat(headers.get("webhook-timestamp")).containsExactly(Long.toString(now));
     new Webhook(SECRET).verify(bodies.get(0), headers); // throws WebhookVerificationException when wrong
+  }
+
+  @Test
+  void shouldSignWithEveryKeySoThatTheCurrentAndThePreviousSecretBothVerify() throws Exception {
+    // given: a user who rotated: the new secret and the replaced one
+    String previous = "whsec_" + java.util.Base64.getEncoder().encodeToString("a-replaced-32-byte-signing-key!!".getBytes(StandardCharsets.US_ASCII));
+    WebhookSigner both = new WebhookSigner(List.of(WebhookSigner.keyBytes(new Secret(SECRET)),
+        WebhookSigner.keyBytes(new Secret(previous))));
+    long now = System.currentTimeMillis() / 1000;
+
+    // when
+    String signatures = both.sign("msg_job-2", now, BODY);
+
+    // then: two signatures, and a receiver holding either secret accepts the message
+    assertThat(signatures.split(" ")).hasSize(2).allSatisfy(signature -> assertThat(signature).startsWith("v1,"));
+    Map<String, List<String>> headers = Map.of("webhook-id", List.of("msg_job-2"),
+        "webhook-timestamp", List.of(Long.toString(now)), "webhook-signature", List.of(signatures));
+    new Webhook(SECRET).verify(BODY, headers);
+    new Webhook(previous).verify(BODY, headers);
+    // and: a third secret does not
+    String stranger = "whsec_" + java.util.Base64.getEncoder().encodeToString("another-32-byte-key-nobody-holds".getBytes(StandardCharsets.US_ASCII));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Webhook(stranger).verify(BODY, headers))
+        .isInstanceOf(com.standardwebhooks.exceptions.WebhookVerificationException.class);
   }
 
   @Test
@@ -107,8 +131,8 @@ class CallbackSenderTest {
   void shouldCountOnly2xxAsDeliveredAndNeverFollowARedirect() {
     CallbackSender sender = sender(Set.of("127.0.0.1"), DefaultAddressResolverGroup.INSTANCE);
 
-    assertThat(sender.send(url("/fail"), "id", 1, BODY).block()).isEqualTo(new CallbackSender.Outcome("500", false, false));
-    assertThat(sender.send(url("/redirect"), "id", 1, BODY).block()).isEqualTo(new CallbackSender.Outcome("302", false, false));
+    assertThat(sender.send(url("/fail"), "id", 1, BODY, SIGNER).block()).isEqualTo(new CallbackSender.Outcome("500", false, false));
+    assertThat(sender.send(url("/redirect"), "id", 1, BODY, SIGNER).block()).isEqualTo(new CallbackSender.Outcome("302", false, false));
     assertThat(redirectTargetHits).hasValue(0);
   }
 
@@ -116,7 +140,7 @@ class CallbackSenderTest {
   void shouldReadAtMost64KiBOfAHugeAnswerAndNotHang() {
     CallbackSender sender = sender(Set.of("127.0.0.1"), DefaultAddressResolverGroup.INSTANCE);
 
-    CallbackSender.Outcome outcome = sender.send(url("/huge"), "id", 1, BODY).block(Duration.ofSeconds(10));
+    CallbackSender.Outcome outcome = sender.send(url("/huge"), "id", 1, BODY, SIGNER).block(Duration.ofSeconds(10));
 
     assertThat(outcome).isEqualTo(new CallbackSender.Outcome("200", true, false));
   }
@@ -125,7 +149,7 @@ class CallbackSenderTest {
   void shouldRefuseALoopbackAddressThatIsNotAllowlistedWithoutConnecting() {
     CallbackSender sender = sender(Set.of(), DefaultAddressResolverGroup.INSTANCE);
 
-    assertThat(sender.send(url("/ok"), "id", 1, BODY).block()).isEqualTo(new CallbackSender.Outcome("blocked", false, false));
+    assertThat(sender.send(url("/ok"), "id", 1, BODY, SIGNER).block()).isEqualTo(new CallbackSender.Outcome("blocked", false, false));
     assertThat(requests).isEmpty();
   }
 
@@ -136,12 +160,12 @@ class CallbackSenderTest {
     String url = "http://rebind.example.com:" + port() + "/ok";
 
     // when / then: refused, nothing reached the receiver
-    assertThat(sender(Set.of(), rebinding).send(url, "id", 1, BODY).block())
+    assertThat(sender(Set.of(), rebinding).send(url, "id", 1, BODY, SIGNER).block())
         .isEqualTo(new CallbackSender.Outcome("blocked", false, false));
     assertThat(requests).isEmpty();
 
     // and: the same resolution does connect when the name is allowlisted (the test can fail)
-    assertThat(sender(Set.of("rebind.example.com"), rebinding).send(url, "id", 1, BODY).block())
+    assertThat(sender(Set.of("rebind.example.com"), rebinding).send(url, "id", 1, BODY, SIGNER).block())
         .isEqualTo(new CallbackSender.Outcome("204", true, false));
     assertThat(requests).hasSize(1);
   }
@@ -166,7 +190,7 @@ class CallbackSenderTest {
   }
 
   private CallbackSender sender(Set<String> allowed, AddressResolverGroup<InetSocketAddress> dns) {
-    return new CallbackSender(dns, allowed, new WebhookSigner(new Secret(SECRET)), Duration.ofSeconds(2),
+    return new CallbackSender(dns, allowed, Duration.ofSeconds(2),
         Duration.ofSeconds(2), Duration.ofSeconds(5), 64 * 1024);
   }
 

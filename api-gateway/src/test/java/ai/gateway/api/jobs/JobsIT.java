@@ -214,13 +214,42 @@ class JobsIT {
       assertThat(event.get("data").get("id").asString()).isEqualTo(id);
       assertThat(event.get("data").get("result").get("content").asString()).isEqualTo("Hello, world");
       assertThat(event.get("data").has("callback")).isFalse();
+      // signed with the job owner's own secret, as GET /v1/webhook-secret shows it
+      String secret = webhookSecret(USER).get("secret").asString();
       for (int i = 0; i < 2; i++) {
-        new com.standardwebhooks.Webhook("whsec_bG9jYWwtZGV2ZWxvcG1lbnQtY2FsbGJhY2stc2lnbmluZy1rZXk=")
-            .verify(bodies.get(i), headers.get(i));
+        new com.standardwebhooks.Webhook(secret).verify(bodies.get(i), headers.get(i));
       }
     } finally {
       receiver.stop(0);
     }
+  }
+
+  @Test
+  void shouldMakeAWebhookSecretOnFirstUseAndRotateItKeepingThePreviousOneValidForADay() {
+    // when: read twice
+    JsonNode first = webhookSecret(USER);
+    JsonNode again = webhookSecret(USER);
+
+    // then: one secret per user, whsec_ + base64 of 32 bytes, the same on every read
+    String secret = first.get("secret").asString();
+    assertThat(secret).startsWith("whsec_");
+    assertThat(java.util.Base64.getDecoder().decode(secret.substring("whsec_".length()))).hasSize(32);
+    assertThat(again.get("secret").asString()).isEqualTo(secret);
+    assertThat(first.has("previousValidUntil")).isFalse();
+    assertThat(webhookSecret(OTHER).get("secret").asString()).isNotEqualTo(secret);
+
+    // when: rotated
+    JsonNode rotated = json.readTree(authorized(USER).post().uri("/v1/webhook-secret/rotate").exchange()
+        .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent());
+
+    // then: a new secret; the replaced one still signs for about a day
+    assertThat(rotated.get("secret").asString()).startsWith("whsec_").isNotEqualTo(secret);
+    assertThat(java.time.Instant.parse(rotated.get("previousValidUntil").asString()))
+        .isBetween(java.time.Instant.now().plus(Duration.ofHours(23)), java.time.Instant.now().plus(Duration.ofHours(25)));
+    assertThat(webhookSecret(USER).get("secret").asString()).isEqualTo(rotated.get("secret").asString());
+    // and: not without credentials
+    TestHttp.bindToServer().baseUrl("http://localhost:" + port).build().get().uri("/v1/webhook-secret").exchange()
+        .expectStatus().isUnauthorized();
   }
 
   @Test
@@ -700,6 +729,11 @@ class JobsIT {
   private JsonNode list(String user, String query) {
     return json.readTree(authorized(user).get().uri("/v1/jobs" + query).exchange().expectStatus().isOk()
         .expectBody().returnResult().getResponseBodyContent());
+  }
+
+  private JsonNode webhookSecret(String user) {
+    return json.readTree(authorized(user).get().uri("/v1/webhook-secret").exchange()
+        .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent());
   }
 
   private List<Map<String, String>> events(String id, @Nullable String lastEventId) {
