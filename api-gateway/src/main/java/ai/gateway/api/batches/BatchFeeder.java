@@ -8,6 +8,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import ai.gateway.api.batches.PostgresBatches.Claimed;
+import ai.gateway.api.jobs.BatchCallbacks;
+import ai.gateway.api.jobs.CallbackQueue;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,7 @@ final class BatchFeeder implements SmartLifecycle {
 
   private final PostgresBatches batches;
   private final BatchItemPublisher publisher;
+  private final CallbackQueue callbacks;
   private final int maxInFlightPerUser;
   private final Duration interval;
   private final Duration republishAfter;
@@ -41,10 +44,11 @@ final class BatchFeeder implements SmartLifecycle {
   private volatile boolean running;
   private @Nullable Thread thread;
 
-  BatchFeeder(PostgresBatches batches, BatchItemPublisher publisher, int maxInFlightPerUser, Duration interval,
-              Duration republishAfter, Duration receiveTimeout, Duration queryTimeout) {
+  BatchFeeder(PostgresBatches batches, BatchItemPublisher publisher, CallbackQueue callbacks, int maxInFlightPerUser,
+              Duration interval, Duration republishAfter, Duration receiveTimeout, Duration queryTimeout) {
     this.batches = batches;
     this.publisher = publisher;
+    this.callbacks = callbacks;
     this.maxInFlightPerUser = maxInFlightPerUser;
     this.interval = interval;
     this.republishAfter = republishAfter;
@@ -71,6 +75,20 @@ final class BatchFeeder implements SmartLifecycle {
       if (claimed != null && !claimed.isEmpty()) {
         publish(claimed);
       }
+    }
+    enqueueCallbacks();
+  }
+
+  /**
+   * Completed batches with a callback due: published on {@code ai.callbacks}, then marked. The statement that
+   * completed the batch made it pending, whoever ran it (an item's end, a cancel); a crash before the mark only
+   * means a second record, whose attempts the table refuses.
+   */
+  private void enqueueCallbacks() {
+    List<UUID> due = batches.pendingCallbacks(REPUBLISH_BATCH).block(queryTimeout);
+    for (UUID id : due == null ? List.<UUID>of() : due) {
+      callbacks.enqueue(BatchCallbacks.PREFIX + id);
+      batches.markCallbackEnqueued(id).block(queryTimeout);
     }
   }
 

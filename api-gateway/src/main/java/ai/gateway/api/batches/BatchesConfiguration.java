@@ -10,6 +10,8 @@ import ai.gateway.api.config.InstanceId;
 import ai.gateway.api.config.StrictJson;
 import ai.gateway.api.config.TopicsProperties;
 import ai.gateway.api.generate.GenerateRequestValidator;
+import ai.gateway.api.jobs.BatchCallbacks;
+import ai.gateway.api.jobs.CallbackQueue;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -65,9 +67,15 @@ class BatchesConfiguration {
   }
 
   @Bean
-  BatchFeeder batchFeeder(PostgresBatches batches, BatchItemPublisher publisher, GatewayProperties properties) {
+  BatchCallbacks batchCallbacks(PostgresBatches batches) {
+    return new PostgresBatchCallbacks(batches);
+  }
+
+  @Bean
+  BatchFeeder batchFeeder(PostgresBatches batches, BatchItemPublisher publisher, CallbackQueue callbacks,
+                          GatewayProperties properties) {
     GatewayProperties.Batches settings = properties.batches();
-    return new BatchFeeder(batches, publisher, settings.maxInFlightPerUser(), settings.feedInterval(),
+    return new BatchFeeder(batches, publisher, callbacks, settings.maxInFlightPerUser(), settings.feedInterval(),
         settings.republishAfter(), settings.receiveTimeout(), settings.queryTimeout());
   }
 

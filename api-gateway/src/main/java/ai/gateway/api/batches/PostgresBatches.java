@@ -300,11 +300,60 @@ final class PostgresBatches {
    */
   Mono<Boolean> completeIfDone(UUID batchId) {
     return db.sql("""
-            update batches set completed_at = now(), updated_at = now()
+            update batches set completed_at = now(), updated_at = now(),
+              callback_state = case when callback_url is not null then 'pending' end
             where id = :id and state = 'active' and completed_at is null
               and not exists (select 1 from batch_items
                               where batch_id = :id and status in ('queued', 'dispatched', 'running'))""")
         .bind("id", batchId).fetch().rowsUpdated().map(count -> count > 0);
+  }
+
+  /** Completed batches whose callback is due but not yet on {@code ai.callbacks}, oldest first. */
+  Mono<List<UUID>> pendingCallbacks(int limit) {
+    return guard(db.sql("select id from batches where callback_state = 'pending' order by completed_at limit :limit")
+        .bind("limit", limit).map((row, meta) -> row.get("id", UUID.class)).all().collectList());
+  }
+
+  /** The delivery record is on Kafka. */
+  Mono<Boolean> markCallbackEnqueued(UUID id) {
+    return guard(db.sql("update batches set callback_state = 'enqueued' where id = :id and callback_state = 'pending'")
+        .bind("id", id).fetch().rowsUpdated().map(count -> count > 0));
+  }
+
+  /** A claimed attempt: the batch and where its callback goes. */
+  record CallbackDue(BatchRow batch, String url) {
+  }
+
+  /**
+   * Claims delivery attempt {@code number} (1-based): counts it and returns the batch, or nothing when the callback
+   * is settled or that attempt was made already (a redelivered or duplicated record sends nothing).
+   */
+  Mono<Optional<CallbackDue>> claimCallbackAttempt(UUID id, int number) {
+    return guard(db.sql("""
+            update batches set callback_attempts = callback_attempts + 1
+            where id = :id and callback_state in ('pending', 'enqueued') and callback_attempts < :number
+            returning id, user_id, cancel_requested, total, created_at, completed_at, callback_url""")
+        .bind("id", id).bind("number", number)
+        .map((row, meta) -> Optional.of(new CallbackDue(batch(row), row.get("callback_url", String.class))))
+        .one()
+        .defaultIfEmpty(Optional.empty()));
+  }
+
+  /** The outcome of the attempt just made; {@code delivered} or {@code givenUp} settle the callback. */
+  Mono<Boolean> recordCallbackAttempt(UUID id, String lastStatus, boolean delivered, boolean givenUp) {
+    return guard(db.sql("""
+            update batches set callback_last_status = :status,
+              callback_state = case when :delivered then 'delivered' when :givenUp then 'failed' else callback_state end
+            where id = :id and callback_state in ('pending', 'enqueued')""")
+        .bind("id", id).bind("status", lastStatus).bind("delivered", delivered).bind("givenUp", givenUp)
+        .fetch().rowsUpdated().map(count -> count > 0));
+  }
+
+  /** The callback's state, for tests and operators. */
+  Mono<Optional<String>> callbackState(UUID id) {
+    return guard(db.sql("select callback_state from batches where id = :id").bind("id", id)
+        .map((row, meta) -> Optional.ofNullable(row.get("callback_state", String.class))).one()
+        .defaultIfEmpty(Optional.empty()));
   }
 
   private static BatchRow batch(Readable row) {

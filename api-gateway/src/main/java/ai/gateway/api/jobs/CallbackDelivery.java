@@ -11,6 +11,7 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -31,6 +32,7 @@ final class CallbackDelivery {
   private final PostgresJobs jobs;
   private final CallbackSender sender;
   private final WebhookSecrets secrets;
+  private final @Nullable BatchCallbacks batches;
   private final JsonMapper json;
   private final Clock clock;
   private final Set<String> allowedHosts;
@@ -38,9 +40,11 @@ final class CallbackDelivery {
   private final Duration queryTimeout;
   private final Duration attemptTimeout;
 
-  CallbackDelivery(PostgresJobs jobs, CallbackSender sender, WebhookSecrets secrets, JsonMapper json, Clock clock,
-                   Set<String> allowedHosts, int maxAttempts, Duration queryTimeout, Duration attemptTimeout) {
+  CallbackDelivery(PostgresJobs jobs, CallbackSender sender, WebhookSecrets secrets, @Nullable BatchCallbacks batches,
+                   JsonMapper json, Clock clock, Set<String> allowedHosts, int maxAttempts, Duration queryTimeout,
+                   Duration attemptTimeout) {
     this.jobs = jobs;
+    this.batches = batches;
     this.sender = sender;
     this.secrets = secrets;
     this.json = json;
@@ -62,6 +66,10 @@ final class CallbackDelivery {
   @KafkaListener(id = "callback-delivery", topics = "${topics.callbacks}", groupId = "${gateway.callbacks.group}",
       properties = {"auto.offset.reset=earliest"})
   public void deliver(ConsumerRecord<String, String> record) {
+    if (record.value() != null && record.value().startsWith(BatchCallbacks.PREFIX)) {
+      deliverBatch(record);
+      return;
+    }
     UUID id;
     try {
       id = UUID.fromString(record.value());
@@ -87,6 +95,48 @@ final class CallbackDelivery {
     }
   }
 
+  /** A batch's {@code batch.completed}: claimed and recorded in the batches' table, sent as a job's is. */
+  private void deliverBatch(ConsumerRecord<String, String> record) {
+    UUID id;
+    try {
+      id = UUID.fromString(record.value().substring(BatchCallbacks.PREFIX.length()));
+    } catch (IllegalArgumentException e) {
+      log.warn("callback record at {}-{}@{} names no batch; skipped", record.topic(), record.partition(), record.offset());
+      return;
+    }
+    if (batches == null) {
+      log.warn("callback of batch {} skipped: this gateway serves no batches", id);
+      return;
+    }
+    int attempt = attempt(record);
+    Optional<BatchCallbacks.Due> claimed = batches.claim(id, attempt).block(queryTimeout);
+    if (claimed == null || claimed.isEmpty()) {
+      return;
+    }
+    BatchCallbacks.Due due = claimed.get();
+    CallbackSender.Outcome outcome;
+    if (CallbackUrls.problem(due.url(), allowedHosts) != null) {
+      outcome = new CallbackSender.Outcome(CallbackSender.BLOCKED, false, false);
+    } else {
+      String body = json.writeValueAsString(new JobBodies.Event(due.type(), due.at(), due.data()));
+      outcome = send(due.url(), id.toString(), due.userId(), body);
+    }
+    boolean givenUp = !outcome.delivered() && (outcome.gone() || attempt >= maxAttempts);
+    batches.record(id, outcome.status(), outcome.delivered(), givenUp).block(queryTimeout);
+    if (!outcome.delivered() && !givenUp) {
+      throw new AttemptFailed("callback attempt " + attempt + " of batch " + id + " failed: " + outcome.status());
+    }
+  }
+
+  private CallbackSender.Outcome send(String url, String webhookId, String userId, String body) {
+    // the owner's keys, read at each attempt: a rotation applies to the next attempt
+    List<byte[]> keys = secrets.signingKeys(userId).block(queryTimeout);
+    CallbackSender.Outcome outcome = sender.send(url, webhookId, clock.instant().getEpochSecond(), body,
+            new WebhookSigner(keys == null ? List.of() : keys))
+        .block(attemptTimeout.plusSeconds(5));
+    return outcome == null ? new CallbackSender.Outcome(CallbackSender.TIMEOUT, false, false) : outcome;
+  }
+
   private CallbackSender.Outcome attempt(PostgresJobs.JobRow row) {
     String url = row.callbackUrl();
     // Checked again: the allowlist may have changed since submit, and a row predating a check must not bypass it.
@@ -96,12 +146,7 @@ final class CallbackDelivery {
     JobBodies.Job job = JobBodies.job(row, json).withoutCallback();
     Instant at = row.finishedAt() == null ? row.createdAt() : row.finishedAt();
     String body = json.writeValueAsString(new JobBodies.Event("job." + job.status(), at, job));
-    // the job owner's keys, read at each attempt: a rotation applies to the next attempt
-    List<byte[]> keys = secrets.signingKeys(row.userId()).block(queryTimeout);
-    CallbackSender.Outcome outcome = sender.send(url, row.id().toString(), clock.instant().getEpochSecond(), body,
-            new WebhookSigner(keys == null ? List.of() : keys))
-        .block(attemptTimeout.plusSeconds(5));
-    return outcome == null ? new CallbackSender.Outcome(CallbackSender.TIMEOUT, false, false) : outcome;
+    return send(url, row.id().toString(), row.userId(), body);
   }
 
   /** 1 on the main topic; the retry topics carry spring-kafka's attempts header (a big-endian integer). */

@@ -11,6 +11,7 @@ import ai.gateway.api.config.TopicsProperties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -89,10 +90,12 @@ class CallbacksConfiguration {
   }
 
   @Bean
-  CallbackDelivery callbackDelivery(PostgresJobs jobs, CallbackSender sender, WebhookSecrets secrets, JsonMapper json,
-                                    Clock clock, GatewayProperties gateway) {
+  CallbackDelivery callbackDelivery(PostgresJobs jobs, CallbackSender sender, WebhookSecrets secrets,
+                                    ObjectProvider<BatchCallbacks> batches, JsonMapper json, Clock clock,
+                                    GatewayProperties gateway) {
     GatewayProperties.Callbacks settings = gateway.callbacks();
-    return new CallbackDelivery(jobs, sender, secrets, json, clock, settings.allowedHostSet(), settings.maxAttempts(),
+    return new CallbackDelivery(jobs, sender, secrets, batches.getIfAvailable(), json, clock, settings.allowedHostSet(),
+        settings.maxAttempts(),
         gateway.jobs().queryTimeout(), settings.attemptTimeout());
   }
 }

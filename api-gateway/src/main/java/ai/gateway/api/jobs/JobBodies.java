@@ -65,7 +65,7 @@ final class JobBodies {
   }
 
   /** The callback body (DESIGN.md, Webhooks): {@code type} {@code job.<status>}, {@code timestamp} the job's end. */
-  record Event(String type, Instant timestamp, Job data) {
+  record Event(String type, Instant timestamp, Object data) {
   }
 
   /** A job row as {@code GET /v1/jobs/{id}} shows it. */

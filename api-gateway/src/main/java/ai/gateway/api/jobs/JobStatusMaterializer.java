@@ -36,12 +36,6 @@ final class JobStatusMaterializer implements MessageListener<String, byte[]> {
   private final Duration writeTimeout;
   private final CallbackQueue callbacks;
 
-  /** Puts a job whose callback became due on {@code ai.callbacks}; throws when it could not. */
-  @FunctionalInterface
-  interface CallbackQueue {
-    void enqueue(UUID jobId);
-  }
-
   JobStatusMaterializer(PostgresJobs jobs, JsonMapper json, Duration writeTimeout, CallbackQueue callbacks) {
     this.jobs = jobs;
     this.json = json;
@@ -81,7 +75,7 @@ final class JobStatusMaterializer implements MessageListener<String, byte[]> {
     if (!Boolean.TRUE.equals(jobs.callbackPending(id).block(writeTimeout))) {
       return; // no callbackUrl, or already enqueued
     }
-    callbacks.enqueue(id);
+    callbacks.enqueue(id.toString());
     jobs.markCallbackEnqueued(id).block(writeTimeout);
   }
 

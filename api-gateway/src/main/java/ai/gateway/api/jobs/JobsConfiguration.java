@@ -55,6 +55,24 @@ class JobsConfiguration {
     return (jobId, userId) -> jobs.recordStream(UUID.fromString(jobId), userId);
   }
 
+  /** Publishes a due callback on {@code ai.callbacks} and waits for the broker's answer (the publish timeout). */
+  @Bean
+  CallbackQueue callbackQueue(KafkaTemplate<String, String> callbackKafkaTemplate, TopicsProperties topics,
+                              GatewayProperties properties) {
+    Duration publishTimeout = properties.kafka().publishTimeout();
+    return key -> {
+      try {
+        callbackKafkaTemplate.send(topics.callbacks(), key, key).get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while publishing the callback " + key, e);
+      } catch (ExecutionException | TimeoutException e) {
+        // Thrown: the caller keeps the callback pending and publishes it again.
+        throw new IllegalStateException("could not publish the callback " + key, e);
+      }
+    };
+  }
+
   /**
    * Materializes {@code ai.job-status}: one consumer group shared by every gateway instance, so each record is
    * normally applied by one of them; applying is idempotent anyway (a rebalance may hand a record to a second
@@ -66,7 +84,7 @@ class JobsConfiguration {
   ConcurrentMessageListenerContainer<String, byte[]> jobStatusListener(KafkaProperties kafka, TopicsProperties topics,
                                                                         GatewayProperties properties, InstanceId instance,
                                                                         PostgresJobs jobs, JsonMapper json,
-                                                                        KafkaTemplate<String, String> callbackKafkaTemplate) {
+                                                                        CallbackQueue callbacks) {
     Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
     config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.jobs().statusGroup());
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
@@ -76,19 +94,6 @@ class JobsConfiguration {
     DefaultKafkaConsumerFactory<String, byte[]> factory =
         new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     ContainerProperties container = new ContainerProperties(topics.jobStatus());
-    Duration publishTimeout = properties.kafka().publishTimeout();
-    JobStatusMaterializer.CallbackQueue callbacks = id -> {
-      try {
-        callbackKafkaTemplate.send(topics.callbacks(), id.toString(), id.toString())
-            .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while publishing the callback of job " + id, e);
-      } catch (ExecutionException | TimeoutException e) {
-        // Thrown: the container's error handler retries the status record, which publishes again.
-        throw new IllegalStateException("could not publish the callback of job " + id, e);
-      }
-    };
     container.setMessageListener(new JobStatusMaterializer(jobs, json, properties.jobs().queryTimeout(), callbacks));
     container.setAckMode(ContainerProperties.AckMode.RECORD);
     ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -47,7 +48,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "gateway.rate-limit.windows[0].period=1s", "gateway.rate-limit.windows[0].limit=100000",
-    "gateway.batches.max-in-flight-per-user=3", "gateway.batches.feed-interval=100ms", "gateway.batches.max-items=20"})
+    "gateway.batches.max-in-flight-per-user=3", "gateway.batches.feed-interval=100ms", "gateway.batches.max-items=20",
+    "gateway.callbacks.allowed-hosts=127.0.0.1"})
 @ActiveProfiles("test")
 @DirtiesContext
 class BatchesIT {
@@ -161,6 +163,50 @@ class BatchesIT {
         .containsExactlyInAnyOrder("a=echo:one", "b=echo:two", "c=echo:three");
     assertThat(worker().jobsOfBatch(id)).filteredOn(job -> job.getCustomId().equals("b"))
         .singleElement().extracting(GenerationJob::getTemperature).isEqualTo(0.2);
+  }
+
+  @Test
+  void shouldPostOneSignedBatchCompletedCallbackWhenTheLastItemEnds() throws Exception {
+    // given: a receiver on 127.0.0.1 (allowlisted here), and a batch that names it
+    List<String> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Map<String, List<String>>> headers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      bodies.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      Map<String, List<String>> received = new java.util.HashMap<>();
+      exchange.getRequestHeaders().forEach((name, values) -> received.put(name.toLowerCase(java.util.Locale.ROOT), values));
+      headers.add(received);
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      String user = user("batches-callback");
+      String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+      String body = "{\"requests\":[{\"custom_id\":\"x\",\"body\":{\"prompt\":\"one\"}},"
+          + "{\"custom_id\":\"y\",\"body\":{\"prompt\":\"two\"}}],\"callbackUrl\":\"" + url + "\"}";
+
+      // when
+      String id = json.readTree(authorized(user).post().uri("/v1/batches").contentType(MediaType.APPLICATION_JSON)
+          .bodyValue(body).exchange().expectStatus().isAccepted().expectBody().returnResult().getResponseBodyContent())
+          .get("id").asString();
+      awaitStatus(user, id, "completed");
+
+      // then: one POST, batch.completed with the batch as GET shows it, signed with the owner's secret
+      await().atMost(Duration.ofSeconds(20)).until(() -> bodies.size() == 1);
+      JsonNode event = json.readTree(bodies.get(0));
+      assertThat(event.get("type").asString()).isEqualTo("batch.completed");
+      assertThat(event.get("data").get("id").asString()).isEqualTo(id);
+      assertThat(event.get("data").get("status").asString()).isEqualTo("completed");
+      assertThat(event.get("data").get("counts").get("succeeded").asInt()).isEqualTo(2);
+      assertThat(headers.get(0).get("webhook-id")).containsExactly(id);
+      String secret = json.readTree(authorized(user).get().uri("/v1/webhook-secret").exchange().expectStatus().isOk()
+          .expectBody().returnResult().getResponseBodyContent()).get("secret").asString();
+      new com.standardwebhooks.Webhook(secret).verify(bodies.get(0), headers.get(0));
+    } finally {
+      receiver.stop(0);
+    }
   }
 
   @Test
