@@ -6,7 +6,6 @@ import java.util.Map;
 
 import ai.gateway.api.config.GatewayProperties;
 import ai.gateway.api.config.InstanceId;
-import ai.gateway.api.config.Secret;
 import ai.gateway.api.config.TopicsProperties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -82,11 +81,8 @@ class CallbacksConfiguration {
 
   @Bean
   WebhookSecrets webhookSecrets(DatabaseClient db, GatewayProperties gateway) {
-    Secret master = gateway.callbacks().signingSecret();
-    if (master == null) {
-      throw new IllegalStateException("gateway.callbacks.signing-secret is not set");
-    }
-    return new WebhookSecrets(db, master, gateway.callbacks().previousSecretValidity(), gateway.jobs().queryTimeout());
+    return new WebhookSecrets(db, gateway.callbacks().signingSecret(), gateway.callbacks().previousSecretValidity(),
+        gateway.jobs().queryTimeout());
   }
 
   @Bean

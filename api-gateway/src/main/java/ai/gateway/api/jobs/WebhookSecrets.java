@@ -38,13 +38,17 @@ public final class WebhookSecrets {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final DatabaseClient db;
-  private final SecretKeySpec storageKey;
+  private final @Nullable SecretKeySpec storageKey;
   private final Duration previousValidity;
   private final Duration timeout;
 
-  WebhookSecrets(DatabaseClient db, Secret master, Duration previousValidity, Duration timeout) {
+  /**
+   * {@code master} may be missing: outside the local and test profiles {@code CredentialsCheck} then refuses the
+   * start, naming every missing credential at once; this bean must not fail the start first with less to say.
+   */
+  WebhookSecrets(DatabaseClient db, @Nullable Secret master, Duration previousValidity, Duration timeout) {
     this.db = db;
-    this.storageKey = storageKey(WebhookSigner.keyBytes(master));
+    this.storageKey = master == null ? null : storageKey(WebhookSigner.keyBytes(master));
     this.previousValidity = previousValidity;
     this.timeout = timeout;
   }
@@ -106,12 +110,20 @@ public final class WebhookSecrets {
     return WebhookSigner.PREFIX + Base64.getEncoder().encodeToString(key);
   }
 
+  private SecretKeySpec key() {
+    if (storageKey == null) {
+      throw new IllegalStateException("gateway.callbacks.signing-secret is not set");
+    }
+    return storageKey;
+  }
+
   private byte[] encrypt(String secret) {
+    SecretKeySpec key = key();
     try {
       byte[] nonce = new byte[NONCE_BYTES];
       RANDOM.nextBytes(nonce);
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, storageKey, new GCMParameterSpec(128, nonce));
+      cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
       byte[] sealed = cipher.doFinal(secret.getBytes(StandardCharsets.US_ASCII));
       return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
     } catch (GeneralSecurityException e) {
@@ -123,9 +135,10 @@ public final class WebhookSecrets {
     if (stored == null || stored.length <= NONCE_BYTES) {
       throw new IllegalStateException("a stored webhook secret is malformed");
     }
+    SecretKeySpec key = key();
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.DECRYPT_MODE, storageKey, new GCMParameterSpec(128, stored, 0, NONCE_BYTES));
+      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, stored, 0, NONCE_BYTES));
       return new String(cipher.doFinal(stored, NONCE_BYTES, stored.length - NONCE_BYTES), StandardCharsets.US_ASCII);
     } catch (GeneralSecurityException e) {
       // the configured secret changed since this one was stored; the message names nothing secret
