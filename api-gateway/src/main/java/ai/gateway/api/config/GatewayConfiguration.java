@@ -11,6 +11,7 @@ import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.Converter;
+import reactor.netty.NettyPipeline;
 
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({GatewayProperties.class, TopicsProperties.class})
@@ -47,9 +48,19 @@ class GatewayConfiguration {
   NettyServerCustomizer connectionTimeouts(GatewayProperties properties) {
     GatewayProperties.Http http = properties.http();
     long writeTimeoutMillis = http.writeTimeout().toMillis();
+    long requestTimeoutMillis = http.requestTimeout().toMillis();
     return server -> server
+        // a connection waiting for a request, silent
+        .idleTimeout(http.idleTimeout())
         .readTimeout(http.readTimeout())
         .requestTimeout(http.requestTimeout())
+        // a request head dribbled in a byte at a time: every byte resets the timeouts above
+        .doOnChannelInit((observer, channel, remote) -> {
+          if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
+            channel.pipeline().addAfter(NettyPipeline.HttpCodec, "gateway.requestHeadTimeout",
+                new RequestHeadTimeout(requestTimeoutMillis));
+          }
+        })
         .doOnConnection(connection -> connection.addHandlerLast(
             new WriteTimeoutHandler(writeTimeoutMillis, TimeUnit.MILLISECONDS)));
   }

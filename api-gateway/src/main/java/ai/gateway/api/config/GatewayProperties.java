@@ -94,13 +94,17 @@ public record GatewayProperties(
    * Connection timeouts against slow or stuck clients (slowloris, a stream reader that never reads).
    *
    * @param readTimeout    longest pause between two reads of a request
-   * @param requestTimeout longest time to read a whole request (headers and body)
+   * @param requestTimeout longest time to read a request's head (from the connection's start or the previous
+   *                       answer's end), and then its body
    * @param writeTimeout   longest time one write to the client may take
+   * @param idleTimeout    longest a connection may wait silent for its next request (keep-alive); longer than
+   *                       clients' usual pool idle times, so a pooled connection is rarely closed under a request
    */
   public record Http(
       @DefaultValue("10s") @NotNull Duration readTimeout,
       @DefaultValue("30s") @NotNull Duration requestTimeout,
-      @DefaultValue("30s") @NotNull Duration writeTimeout) {
+      @DefaultValue("30s") @NotNull Duration writeTimeout,
+      @DefaultValue("60s") @NotNull Duration idleTimeout) {
   }
 
   /**

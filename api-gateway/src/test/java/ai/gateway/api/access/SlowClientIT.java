@@ -1,0 +1,130 @@
+package ai.gateway.api.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import ai.gateway.api.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * ATTACKS row 31 on a real gateway over raw sockets: a client that holds a connection without finishing its
+ * request (silent, headers a byte at a time, a body a byte at a time) is disconnected by the server's read and
+ * request timeouts, scaled down here (read 1 s, request 3 s) from production's 10 s and 30 s. A connection the
+ * server closed reads end-of-stream; one it kept open would still be open when the client gives up (15 s).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "gateway.http.read-timeout=1s", "gateway.http.request-timeout=3s", "gateway.http.write-timeout=2s",
+    "gateway.http.idle-timeout=1s"})
+@ActiveProfiles("test")
+@DirtiesContext
+class SlowClientIT {
+
+  private static final TestPostgres.Database DATABASE = TestPostgres.newDatabase();
+  /** How long the client waits for the server to hang up: five times the request timeout. */
+  private static final Duration CLIENT_PATIENCE = Duration.ofSeconds(15);
+  private static final Duration DRIBBLE = Duration.ofMillis(400);
+  private static EmbeddedKafkaKraftBroker broker;
+
+  @LocalServerPort
+  int port;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = new EmbeddedKafkaKraftBroker(1, 1);
+    broker.afterPropertiesSet();
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    registry.add("spring.kafka.bootstrap-servers", () -> broker.getBrokersAsString());
+    DATABASE.register(registry);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    broker.destroy();
+  }
+
+  @Test
+  void shouldHangUpOnAClientThatConnectsAndSaysNothing() throws IOException {
+    try (Socket socket = connect()) {
+      assertThat(hungUp(socket, null)).as("closed by the idle timeout").isTrue();
+    }
+  }
+
+  @Test
+  void shouldHangUpOnHeadersDribbledAByteAtATime() throws IOException {
+    try (Socket socket = connect()) {
+      byte[] headers = "POST /v1/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-Padding: "
+          .getBytes(StandardCharsets.US_ASCII);
+      assertThat(hungUp(socket, headers)).as("closed although every read came within the read timeout").isTrue();
+    }
+  }
+
+  @Test
+  void shouldHangUpOnABodyDribbledAByteAtATime() throws IOException {
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /v1/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+          + "Authorization: Bearer not-checked-before-the-body\r\nContent-Length: 1000\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] body = "{\"prompt\":\"".repeat(40).getBytes(StandardCharsets.US_ASCII);
+      assertThat(hungUp(socket, body)).as("closed or answered before the body ended").isTrue();
+    }
+  }
+
+  private Socket connect() throws IOException {
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout((int) DRIBBLE.toMillis());
+    return socket;
+  }
+
+  /**
+   * Sends {@code dribble} a byte per {@link #DRIBBLE} (nothing when null) until the server ends the connection
+   * (end of stream, a reset, or an answer followed by the end); false when it still holds it after the patience.
+   */
+  private static boolean hungUp(Socket socket, byte[] dribble) throws IOException {
+    InputStream in = socket.getInputStream();
+    OutputStream out = socket.getOutputStream();
+    long deadline = System.nanoTime() + CLIENT_PATIENCE.toNanos();
+    int sent = 0;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (dribble != null) {
+          out.write(dribble[sent++ % dribble.length]);
+          out.flush();
+        }
+      } catch (IOException reset) {
+        return true; // the server closed its end: writing to it fails
+      }
+      try {
+        // waits up to DRIBBLE (the socket timeout), which paces the dribble; -1 is the server hanging up, a
+        // byte its answer (it refused the request before its end: it holds nothing for it any more)
+        in.read();
+        return true;
+      } catch (SocketTimeoutException stillOpen) {
+        // nothing yet: send the next byte
+      } catch (IOException reset) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
