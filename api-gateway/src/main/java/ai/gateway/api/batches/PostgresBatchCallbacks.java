@@ -1,10 +1,12 @@
 package ai.gateway.api.batches;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
 import ai.gateway.api.jobs.BatchCallbacks;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /** {@code batch.completed} for the jobs' callback delivery: the batch resource as GET /v1/batches/{id} shows it. */
@@ -32,7 +34,13 @@ final class PostgresBatchCallbacks implements BatchCallbacks {
   }
 
   @Override
-  public Mono<Boolean> record(UUID batchId, String lastStatus, boolean delivered, boolean givenUp) {
-    return batches.recordCallbackAttempt(batchId, lastStatus, delivered, givenUp);
+  public Mono<Boolean> record(UUID batchId, String lastStatus, boolean delivered, boolean givenUp,
+                              @Nullable Duration notBefore) {
+    return batches.recordCallbackAttempt(batchId, lastStatus, delivered, givenUp, notBefore);
+  }
+
+  @Override
+  public Mono<Boolean> tooEarly(UUID batchId) {
+    return batches.callbackTooEarly(batchId);
   }
 }

@@ -340,13 +340,22 @@ final class PostgresBatches {
   }
 
   /** The outcome of the attempt just made; {@code delivered} or {@code givenUp} settle the callback. */
-  Mono<Boolean> recordCallbackAttempt(UUID id, String lastStatus, boolean delivered, boolean givenUp) {
+  Mono<Boolean> recordCallbackAttempt(UUID id, String lastStatus, boolean delivered, boolean givenUp,
+                                      @Nullable Duration notBefore) {
     return guard(db.sql("""
             update batches set callback_last_status = :status,
-              callback_state = case when :delivered then 'delivered' when :givenUp then 'failed' else callback_state end
+              callback_state = case when :delivered then 'delivered' when :givenUp then 'failed' else callback_state end,
+              callback_not_before = case when :wait > 0 then now() + make_interval(secs => :wait) end
             where id = :id and callback_state in ('pending', 'enqueued')""")
         .bind("id", id).bind("status", lastStatus).bind("delivered", delivered).bind("givenUp", givenUp)
+        .bind("wait", notBefore == null ? 0.0 : notBefore.toMillis() / 1000.0)
         .fetch().rowsUpdated().map(count -> count > 0));
+  }
+
+  /** The receiver asked (Retry-After) not to be called before a time still to come. */
+  Mono<Boolean> callbackTooEarly(UUID id) {
+    return guard(db.sql("select 1 from batches where id = :id and callback_not_before > now()")
+        .bind("id", id).map((row, meta) -> true).one().defaultIfEmpty(false));
   }
 
   /** The callback's state, for tests and operators. */

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -22,6 +23,13 @@ public interface BatchCallbacks {
   /** Counts attempt {@code number}; nothing when the callback is settled or that attempt was made already. */
   Mono<Optional<Due>> claim(UUID batchId, int number);
 
-  /** The outcome of the attempt just made; {@code delivered} or {@code givenUp} settle the callback. */
-  Mono<Boolean> record(UUID batchId, String lastStatus, boolean delivered, boolean givenUp);
+  /**
+   * The outcome of the attempt just made; {@code delivered} or {@code givenUp} settle the callback; {@code notBefore}
+   * is the receiver's Retry-After, if it gave one.
+   */
+  Mono<Boolean> record(UUID batchId, String lastStatus, boolean delivered, boolean givenUp,
+                       java.time.@Nullable Duration notBefore);
+
+  /** The receiver asked not to be called before a time still to come. */
+  Mono<Boolean> tooEarly(UUID batchId);
 }

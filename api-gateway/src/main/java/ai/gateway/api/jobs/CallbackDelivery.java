@@ -78,6 +78,11 @@ final class CallbackDelivery {
       return;
     }
     int attempt = attempt(record);
+    if (attempt < maxAttempts && Boolean.TRUE.equals(jobs.callbackTooEarly(id).block(queryTimeout))) {
+      // the receiver's Retry-After is still ahead: this slot passes unused, the next one tries (the last one
+      // always tries, so a long Retry-After still ends in an attempt)
+      throw new AttemptFailed("callback of job " + id + ": attempt " + attempt + " is before the receiver's Retry-After");
+    }
     Optional<PostgresJobs.JobRow> claimed = jobs.claimCallbackAttempt(id, attempt).block(queryTimeout);
     if (claimed == null || claimed.isEmpty()) {
       return; // settled, or this attempt was made already
@@ -85,7 +90,8 @@ final class CallbackDelivery {
     PostgresJobs.JobRow row = claimed.get();
     CallbackSender.Outcome outcome = attempt(row);
     boolean givenUp = !outcome.delivered() && (outcome.gone() || attempt >= maxAttempts);
-    jobs.recordCallbackAttempt(id, outcome.status(), outcome.delivered(), givenUp).block(queryTimeout);
+    jobs.recordCallbackAttempt(id, outcome.status(), outcome.delivered(), givenUp, outcome.retryAfter())
+        .block(queryTimeout);
     if (outcome.delivered()) {
       log.debug("callback of job {} delivered at attempt {}", id, attempt);
     } else if (givenUp) {
@@ -109,6 +115,9 @@ final class CallbackDelivery {
       return;
     }
     int attempt = attempt(record);
+    if (attempt < maxAttempts && Boolean.TRUE.equals(batches.tooEarly(id).block(queryTimeout))) {
+      throw new AttemptFailed("callback of batch " + id + ": attempt " + attempt + " is before the receiver's Retry-After");
+    }
     Optional<BatchCallbacks.Due> claimed = batches.claim(id, attempt).block(queryTimeout);
     if (claimed == null || claimed.isEmpty()) {
       return;
@@ -122,7 +131,7 @@ final class CallbackDelivery {
       outcome = send(due.url(), id.toString(), due.userId(), body);
     }
     boolean givenUp = !outcome.delivered() && (outcome.gone() || attempt >= maxAttempts);
-    batches.record(id, outcome.status(), outcome.delivered(), givenUp).block(queryTimeout);
+    batches.record(id, outcome.status(), outcome.delivered(), givenUp, outcome.retryAfter()).block(queryTimeout);
     if (!outcome.delivered() && !givenUp) {
       throw new AttemptFailed("callback attempt " + attempt + " of batch " + id + " failed: " + outcome.status());
     }

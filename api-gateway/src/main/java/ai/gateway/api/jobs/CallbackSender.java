@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.resolver.AddressResolverGroup;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -26,12 +27,40 @@ final class CallbackSender {
   private static final Logger log = LoggerFactory.getLogger(CallbackSender.class);
 
   /** What an attempt came to: {@code lastStatus} as shown on the job, and whether it counts as delivered. */
-  record Outcome(String status, boolean delivered, boolean gone) {
+  record Outcome(String status, boolean delivered, boolean gone, @Nullable Duration retryAfter) {
+
+    Outcome(String status, boolean delivered, boolean gone) {
+      this(status, delivered, gone, null);
+    }
 
     static Outcome of(int code) {
       return new Outcome(Integer.toString(code), code >= 200 && code < 300, code == 410);
     }
+
+    /** A 429 or 503 may say when to come back (seconds, or an HTTP date); other answers' Retry-After is ignored. */
+    static Outcome of(int code, @Nullable String retryAfter, java.time.Instant now) {
+      Outcome outcome = of(code);
+      if ((code != 429 && code != 503) || retryAfter == null) {
+        return outcome;
+      }
+      Duration wait = null;
+      try {
+        wait = Duration.ofSeconds(Long.parseLong(retryAfter.trim()));
+      } catch (NumberFormatException notSeconds) {
+        try {
+          wait = Duration.between(now, java.time.ZonedDateTime.parse(retryAfter.trim(),
+              java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+        } catch (java.time.format.DateTimeParseException notADate) {
+          return outcome;
+        }
+      }
+      return wait.isNegative() || wait.isZero() ? outcome
+          : new Outcome(outcome.status(), false, false, wait.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : wait);
+    }
   }
+
+  /** A receiver cannot push its callbacks out further than this with Retry-After. */
+  static final Duration MAX_RETRY_AFTER = Duration.ofHours(24);
 
   static final String BLOCKED = "blocked";
   static final String TIMEOUT = "timeout";
@@ -74,7 +103,8 @@ final class CallbackSender {
             // Read at most maxResponseBytes: cancelling the body closes the (unpooled) connection.
             .scan(0L, (read, buffer) -> read + buffer.readableBytes())
             .takeUntil(read -> read >= maxResponseBytes)
-            .then(Mono.just(Outcome.of(response.status().code()))))
+            .then(Mono.fromSupplier(() -> Outcome.of(response.status().code(),
+                response.responseHeaders().get(HttpHeaderNames.RETRY_AFTER), java.time.Instant.now()))))
         .next()
         .timeout(attemptTimeout, Mono.error(TimeoutException::new))
         .onErrorResume(failure -> Mono.just(failed(url, failure)));

@@ -10,12 +10,20 @@ import java.util.function.IntUnaryOperator;
 
 import com.sun.net.httpserver.HttpServer;
 
-/** A callback receiver on 127.0.0.1: answers the n-th request (1-based) of {@code /hook} with {@code status(n)}. */
+/**
+ * A callback receiver on 127.0.0.1: answers the n-th request (1-based) of {@code /hook} with {@code status(n)}, a
+ * 429 or 503 with {@code Retry-After: 2}.
+ */
 final class CallbackReceiver implements AutoCloseable {
 
   final AtomicInteger hooks = new AtomicInteger();
   final AtomicInteger elsewhere = new AtomicInteger();
+  /** Sent with every 429 and 503. */
+  static final long RETRY_AFTER_SECONDS = 2;
+
   final List<String> bodies = new CopyOnWriteArrayList<>();
+  /** When each request to {@code /hook} arrived (nanoTime). */
+  final List<Long> times = new CopyOnWriteArrayList<>();
   private final HttpServer server;
 
   CallbackReceiver(IntUnaryOperator status) throws IOException {
@@ -26,6 +34,10 @@ final class CallbackReceiver implements AutoCloseable {
       if (code >= 300 && code < 400) {
         exchange.getResponseHeaders().add("Location", "http://127.0.0.1:" + port() + "/elsewhere");
       }
+      if (code == 429 || code == 503) {
+        exchange.getResponseHeaders().add("Retry-After", Long.toString(RETRY_AFTER_SECONDS));
+      }
+      times.add(System.nanoTime());
       exchange.sendResponseHeaders(code, -1);
       exchange.close();
     });

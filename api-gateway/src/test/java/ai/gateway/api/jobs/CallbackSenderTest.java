@@ -120,6 +120,18 @@ class CallbackSenderTest {
   }
 
   @Test
+  void shouldTakeRetryAfterFromA429OrA503Only() {
+    java.time.Instant now = java.time.Instant.parse("2026-12-04T12:00:00Z");
+    assertThat(CallbackSender.Outcome.of(503, "7", now).retryAfter()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(CallbackSender.Outcome.of(429, "Fri, 04 Dec 2026 12:01:00 GMT", now).retryAfter()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(CallbackSender.Outcome.of(429, "999999", now).retryAfter()).isEqualTo(CallbackSender.MAX_RETRY_AFTER);
+    assertThat(CallbackSender.Outcome.of(500, "7", now).retryAfter()).isNull();
+    assertThat(CallbackSender.Outcome.of(503, "soon", now).retryAfter()).isNull();
+    assertThat(CallbackSender.Outcome.of(503, "0", now).retryAfter()).isNull();
+    assertThat(CallbackSender.Outcome.of(503, null, now)).isEqualTo(new CallbackSender.Outcome("503", false, false));
+  }
+
+  @Test
   void shouldMatchTheSpecsKnownSignature() {
     // The example of the Standard Webhooks spec / reference libraries' tests.
     WebhookSigner signer = new WebhookSigner(new Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));

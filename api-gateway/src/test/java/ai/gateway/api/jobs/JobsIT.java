@@ -253,6 +253,26 @@ class JobsIT {
   }
 
   @Test
+  void shouldNotCallAgainBeforeTheReceiversRetryAfter() throws Exception {
+    // given: a receiver that answers 503 with Retry-After: 2 s, then 200; the test profile's next attempt would
+    // come after 1 s
+    try (CallbackReceiver receiver = new CallbackReceiver(n -> n == 1 ? 503 : 200)) {
+      String id = accept(USER, null, "{\"prompt\":\"Say hello\",\"callbackUrl\":\"" + receiver.url("127.0.0.1") + "\"}");
+
+      // when
+      JsonNode job = await().atMost(Duration.ofSeconds(30)).until(() -> job(USER, id),
+          j -> j.has("callback") && j.get("callback").get("delivered").asBoolean());
+
+      // then: the 1 s slot passed unused; the second request came no sooner than Retry-After
+      assertThat(receiver.times).hasSize(2);
+      assertThat(Duration.ofNanos(receiver.times.get(1) - receiver.times.get(0)))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(CallbackReceiver.RETRY_AFTER_SECONDS));
+      assertThat(job.get("callback").get("attempts").asInt()).isEqualTo(2);
+      assertThat(job.get("callback").get("lastStatus").asString()).isEqualTo("200");
+    }
+  }
+
+  @Test
   void shouldNotFollowARedirectAndGiveUpAfterTheLastAttempt() throws Exception {
     try (CallbackReceiver receiver = new CallbackReceiver(n -> 302)) {
       // when
