@@ -120,6 +120,50 @@ class CallbackSenderTest {
   }
 
   @Test
+  void shouldFailAnAttemptOnAReceiverWhoseCertificateIsNotTrusted(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // given: an HTTPS receiver with a self-signed certificate, made by the JDK's own keytool
+    java.nio.file.Path store = dir.resolve("receiver.p12");
+    Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "receiver", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
+        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+        "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+    assertThat(keytool.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+    java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = java.nio.file.Files.newInputStream(store)) {
+      keys.load(in, "changeit".toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory managers = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    managers.init(keys, "changeit".toCharArray());
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(managers.getKeyManagers(), null, null);
+    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+    AtomicLong reached = new AtomicLong();
+    https.createContext("/hook", exchange -> {
+      reached.incrementAndGet();
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    https.start();
+    try {
+      // when: an allowlisted receiver (so only the certificate can stop it)
+      CallbackSender.Outcome outcome = sender(Set.of("127.0.0.1"), DefaultAddressResolverGroup.INSTANCE)
+          .send("https://127.0.0.1:" + https.getAddress().getPort() + "/hook", "id", 1, BODY, SIGNER)
+          .block(Duration.ofSeconds(20));
+
+      // then: a failed attempt (retried on the schedule), and nothing reached the receiver's handler
+      assertThat(outcome).isEqualTo(new CallbackSender.Outcome(CallbackSender.UNREACHABLE, false, false));
+      assertThat(reached).hasValue(0);
+    } finally {
+      https.stop(0);
+    }
+  }
+
+  @Test
   void shouldTakeRetryAfterFromA429OrA503Only() {
     java.time.Instant now = java.time.Instant.parse("2026-12-04T12:00:00Z");
     assertThat(CallbackSender.Outcome.of(503, "7", now).retryAfter()).isEqualTo(Duration.ofSeconds(7));
