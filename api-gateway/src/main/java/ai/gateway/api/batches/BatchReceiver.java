@@ -19,7 +19,6 @@ import ai.gateway.api.batches.PostgresBatches.NewItem;
 import ai.gateway.api.error.ApiError;
 import ai.gateway.api.error.ApiException;
 import ai.gateway.api.error.ErrorCode;
-import ai.gateway.api.generate.GenerationParams;
 import ai.gateway.schemas.Topics;
 import ai.gateway.schemas.v1.GenerationJob;
 import ai.gateway.schemas.v1.JobKind;
@@ -122,22 +121,9 @@ final class BatchReceiver {
 
   private NewItem newItem(UUID batchId, String userId, String requestId, Instant now, Item item) {
     UUID jobId = ids.generate();
-    GenerationParams params = item.params();
-    GenerationJob job = GenerationJob.newBuilder()
-        .setJobId(jobId.toString())
-        .setUserId(userId)
-        .setKind(JobKind.BATCH)
-        .setRequestId(requestId)
-        .setProvider(params.provider())
-        .setModel(params.model())
-        .setPrompt(params.prompt())
-        .setSystemPrompt(params.systemPrompt())
-        .setMaxTokens(params.maxTokens())
-        .setTemperature(params.temperature())
-        .setCreatedAt(now)
+    GenerationJob job = item.params().job(jobId.toString(), userId, JobKind.BATCH, requestId, now)
         .setDeadlineAt(now.plus(lifetime))
         .setAttemptTimeoutMs(attemptTimeout.toMillis())
-        .setDelivery(1)
         .setBatchId(batchId.toString())
         .setCustomId(item.customId())
         .build();

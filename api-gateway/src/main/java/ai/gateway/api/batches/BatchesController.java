@@ -15,6 +15,7 @@ import ai.gateway.api.error.ApiError;
 import ai.gateway.api.error.ApiException;
 import ai.gateway.api.error.ErrorCode;
 import ai.gateway.api.error.RequestIds;
+import ai.gateway.api.generate.JobIds;
 import ai.gateway.api.kafka.JobPublisher;
 import ai.gateway.schemas.v1.JobControl;
 import ai.gateway.schemas.v1.JobControlAction;
@@ -203,15 +204,11 @@ final class BatchesController {
 
   /** A malformed id names no batch: 404, as another user's batch is. */
   private static UUID batchId(String id) {
-    try {
-      UUID parsed = UUID.fromString(id);
-      if (parsed.version() != 7 || !parsed.toString().equals(id)) {
-        throw notFound();
-      }
-      return parsed;
-    } catch (IllegalArgumentException e) {
+    UUID parsed = JobIds.parseV7(id);
+    if (parsed == null) {
       throw notFound();
     }
+    return parsed;
   }
 
 }

@@ -116,21 +116,8 @@ final class JobDispatcher {
   }
 
   private GenerationJob job(String jobId, Submission submission, Instant now) {
-    GenerationParams params = submission.params();
-    return GenerationJob.newBuilder()
-        .setJobId(jobId)
-        .setUserId(submission.userId())
-        .setKind(submission.kind())
-        .setRequestId(submission.requestId())
-        .setProvider(params.provider())
-        .setModel(params.model())
-        .setPrompt(params.prompt())
-        .setSystemPrompt(params.systemPrompt())
-        .setMaxTokens(params.maxTokens())
-        .setTemperature(params.temperature())
-        .setCreatedAt(now)
+    return submission.params().job(jobId, submission.userId(), submission.kind(), submission.requestId(), now)
         .setDeadlineAt(now.plus(deadline))
-        .setDelivery(1)
         .setReplyTo(instance.value())
         .build();
   }

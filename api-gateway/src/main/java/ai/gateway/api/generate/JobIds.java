@@ -6,6 +6,7 @@ import java.util.function.Predicate;
 
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Job ids: UUIDv7, time-ordered so they sort by creation, with 74 random bits against guessing, and chosen
@@ -34,6 +35,16 @@ public final class JobIds {
   /** Any new id (for a job that will be refused anyway). */
   String next() {
     return generator.generate().toString();
+  }
+
+  /** The UUIDv7 this text is in canonical form (lower case), or {@code null}: an API's ids are only ever these. */
+  public static @Nullable UUID parseV7(String id) {
+    try {
+      UUID parsed = UUID.fromString(id);
+      return parsed.version() == 7 && parsed.toString().equals(id) ? parsed : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** The creation millisecond a UUIDv7 job id carries (its first 48 bits); for replaying the job's events. */

@@ -155,22 +155,9 @@ final class AsyncJobs {
   }
 
   private GenerationJob job(UUID id, String userId, JobParams request, String requestId, Instant now) {
-    GenerationParams params = request.params();
-    return GenerationJob.newBuilder()
-        .setJobId(id.toString())
-        .setUserId(userId)
-        .setKind(JobKind.ASYNC)
-        .setRequestId(requestId)
-        .setProvider(params.provider())
-        .setModel(params.model())
-        .setPrompt(params.prompt())
-        .setSystemPrompt(params.systemPrompt())
-        .setMaxTokens(params.maxTokens())
-        .setTemperature(params.temperature())
-        .setCreatedAt(now)
+    return request.params().job(id.toString(), userId, JobKind.ASYNC, requestId, now)
         .setDeadlineAt(now.plus(lifetime))
         .setAttemptTimeoutMs(attemptTimeout.toMillis())
-        .setDelivery(1)
         .setMetadata(request.metadata() == null ? null : Map.copyOf(request.metadata()))
         .build();
   }

@@ -223,15 +223,11 @@ final class JobsController {
 
   /** A malformed id names no job: 404, as another user's job is. */
   private static UUID jobId(String id) {
-    try {
-      UUID parsed = UUID.fromString(id);
-      if (parsed.version() != 7 || !parsed.toString().equals(id)) {
-        throw notFound();
-      }
-      return parsed;
-    } catch (IllegalArgumentException e) {
+    UUID parsed = JobIds.parseV7(id);
+    if (parsed == null) {
       throw notFound();
     }
+    return parsed;
   }
 
   private static @Nullable EventPosition lastEventId(@Nullable String header) {
