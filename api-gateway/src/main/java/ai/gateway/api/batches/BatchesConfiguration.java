@@ -93,6 +93,7 @@ class BatchesConfiguration {
     config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.batches().statusGroup());
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-batch-status");
+    config.putAll(properties.kafka().statusGroupConsumerSettings());
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     DefaultKafkaConsumerFactory<String, byte[]> factory =

@@ -3,6 +3,7 @@ package ai.gateway.api.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
@@ -68,6 +69,11 @@ public record GatewayProperties(
    * @param publishThreads threads that may block in {@code KafkaProducer.send()} at once
    * @param lostAfter      how long the reply partition's leader may not answer before Kafka counts as lost:
    *                       live jobs fail with {@code UNAVAILABLE}, readiness goes down, new jobs get 503 at once
+   * @param statusSessionTimeout {@code session.timeout.ms} of the groups shared by all instances that apply
+   *                       {@code ai.job-status} (jobs, batch items): after a crash ({@code kill -9}) no status is
+   *                       applied, and no batch item fed, until the dead member's session ends, also when the
+   *                       crashed instance itself restarts at once (Kafka's default, 45 s, stalled a batch that
+   *                       long); at least the broker's {@code group.min.session.timeout.ms} (6 s by default)
    */
   public record Kafka(
       @DefaultValue("4s") @NotNull Duration publishTimeout,
@@ -75,7 +81,14 @@ public record GatewayProperties(
       @DefaultValue("8192") @Min(16) int replyBuffer,
       @DefaultValue("10s") @NotNull Duration readyWait,
       @DefaultValue("8") @Min(1) int publishThreads,
-      @DefaultValue("5s") @NotNull @DurationMin(millis = 500) Duration lostAfter) {
+      @DefaultValue("5s") @NotNull @DurationMin(millis = 500) Duration lostAfter,
+      @DefaultValue("10s") @NotNull @DurationMin(seconds = 1) Duration statusSessionTimeout) {
+
+    /** The consumer settings of a status group: {@link #statusSessionTimeout}, heartbeats at a third of it. */
+    public Map<String, Object> statusGroupConsumerSettings() {
+      int session = (int) Math.min(Integer.MAX_VALUE, statusSessionTimeout.toMillis());
+      return Map.of("session.timeout.ms", session, "heartbeat.interval.ms", Math.max(100, session / 3));
+    }
   }
 
   /**

@@ -89,6 +89,7 @@ class JobsConfiguration {
     config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.jobs().statusGroup());
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-job-status");
+    config.putAll(properties.kafka().statusGroupConsumerSettings());
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     DefaultKafkaConsumerFactory<String, byte[]> factory =
