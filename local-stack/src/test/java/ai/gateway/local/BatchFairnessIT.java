@@ -109,10 +109,12 @@ class BatchFairnessIT {
 
     List<Call> during = new ArrayList<>();
     List<Double> laneSamples = new ArrayList<>();
+    long measuring = System.nanoTime();
     for (int i = 0; i < MEASURED_CALLS; i++) {
       during.add(stream(gateway));
       laneSamples.add(batchLaneInFlight());
     }
+    long measuredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - measuring);
 
     // The batches were running all along: progress, not finished, calls at the provider across every interactive call.
     JsonNode ownAtEnd = BatchClient.status(gateway, interactiveKey, own);
@@ -150,8 +152,8 @@ class BatchFairnessIT {
     log.info("interactive TTFT, two batches of {} running (ms): {} sorted {}", BATCH_ITEMS, load, load.sorted());
     log.info("batch calls running at each interactive call's start: {}; batch lane in flight samples: {}", overlapping,
         laneSamples);
-    log.info("batch items finished during the measurement: own {}, other {}; bound for p50 {} ms", ownProgress,
-        otherProgress, bound);
+    log.info("batch items finished during the measurement ({} ms): own {}, other {}; bound for p50 {} ms",
+        measuredMillis, ownProgress, otherProgress, bound);
     assertThat(load.p50()).as("interactive TTFT p50 with batches running (baseline %s, under load %s)", base, load)
         .isLessThanOrEqualTo(bound);
 
