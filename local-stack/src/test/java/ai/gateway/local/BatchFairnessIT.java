@@ -44,7 +44,7 @@ import tools.jackson.databind.JsonNode;
  * without K) adds at least one batch call's duration (300 ms here) to the interactive calls that wait for it.
  *
  * <p>The test profile's rate limit (10 calls per 2 s) is raised for this test only: the interactive user makes
- * 70 calls in about 15 s, which is the measurement, not the limit under test; the batches still count once each.
+ * 80 calls in about 15 s, which is the measurement, not the limit under test; the batches still count once each.
  */
 class BatchFairnessIT {
 
