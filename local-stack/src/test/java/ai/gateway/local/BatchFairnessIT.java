@@ -150,6 +150,8 @@ class BatchFairnessIT {
     long bound = Math.max(2 * base.p50(), base.p50() + 50);
     log.info("interactive TTFT, no batch (ms): {} sorted {}", base, base.sorted());
     log.info("interactive TTFT, two batches of {} running (ms): {} sorted {}", BATCH_ITEMS, load, load.sorted());
+    log.info("from sending to the provider call's start (ms), no batch: {}; batches running: {}", toProvider(before),
+        toProvider(during));
     log.info("batch calls running at each interactive call's start: {}; batch lane in flight samples: {}", overlapping,
         laneSamples);
     log.info("batch items finished during the measurement ({} ms): own {}, other {}; bound for p50 {} ms",
@@ -172,6 +174,7 @@ class BatchFairnessIT {
 
   /** One interactive stream, read to its end: the time from sending to the first chunk, and the job id. */
   private static Call stream(String gateway) throws IOException {
+    Instant sentAt = Instant.now();
     long sent = System.nanoTime();
     HttpResponse<InputStream> response = Http.openStream(gateway + "/v1/generate/stream", interactiveKey, INTERACTIVE_BODY);
     assertThat(response.statusCode()).isEqualTo(200);
@@ -196,7 +199,7 @@ class BatchFairnessIT {
     assertThat(lastEvent).as("the last event of an interactive stream").isEqualTo("done");
     assertThat(firstChunk).as("a chunk arrived").isPositive();
     assertThat(jobId).isNotNull();
-    return new Call(TimeUnit.NANOSECONDS.toMillis(firstChunk - sent), jobId);
+    return new Call(TimeUnit.NANOSECONDS.toMillis(firstChunk - sent), jobId, sentAt);
   }
 
   private static double batchLaneInFlight() {
@@ -207,7 +210,13 @@ class BatchFairnessIT {
     return Double.parseDouble(matcher.group(1));
   }
 
-  record Call(long ttftMillis, String jobId) {
+  record Call(long ttftMillis, String jobId, Instant sentAt) {
+  }
+
+  /** Milliseconds from sending each call to its provider call's start (the simulator's ledger), sorted. */
+  private static List<Long> toProvider(List<Call> calls) {
+    return calls.stream().map(call -> Duration.between(call.sentAt(),
+        stack.simulator().ledger().byClientRequestId(call.jobId()).get(0).startedAt()).toMillis()).sorted().toList();
   }
 
   record Stats(long min, long p50, long p90, long max, List<Long> sorted) {
