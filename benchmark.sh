@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark harness (docs/benchmarks.md): starts the real service jars on free ports with their
-# production configuration against the provider simulator, measures direct-to-simulator versus through the
-# gateway, prints a Markdown report and writes it with the histograms to target/benchmark/.
-# Arguments: --levels=1,64 --requests=300,4000 --warm-up=400 --max-tokens=100 --usage-per-second=1000
+# production configuration against the provider simulator, and the peer (Portkey, bench/portkey/start.sh,
+# installed from npm on first use; left out where node is missing), measures direct-to-simulator, through
+# the gateway and through Portkey, prints a Markdown report and writes it with the histograms and the
+# latency chart (latency.svg) to target/benchmark/.
+# Arguments: --levels=1,64,256 --requests=200,4000,8000 --warm-up=400 --max-tokens=100 --portkey=true
+#            --usage-per-second=1000 --usage-seconds=20 --out=target/benchmark
 #            --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
-#            --usage-seconds=20 --out=target/benchmark
 set -euo pipefail
 cd "$(dirname "$0")"
 ./mvnw -B -q -DskipTests package

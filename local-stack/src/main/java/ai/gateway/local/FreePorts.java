@@ -6,7 +6,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Free loopback ports for components whose port must be known before they start. */
-final class FreePorts {
+public final class FreePorts {
 
   private FreePorts() {
   }
@@ -19,7 +19,7 @@ final class FreePorts {
     }
   }
 
-  static int next() {
+  public static int next() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -24,17 +23,19 @@ import ai.gateway.local.Postgres;
 import ai.gateway.local.Service;
 import ai.gateway.simulator.SimulatorConfig;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The benchmark harness. Starts a stack of the real service jars on free ports with their production
- * configuration (no profile; real credentials made up for the run; rate limits on), then measures the
- * simulator directly and the gateway in front of it at each concurrency, streaming and not, and the
- * freshness of usage. Prints a Markdown report and writes it, with each histogram's percentile
- * distribution, under {@code --out}.
+ * configuration (no profile; real credentials made up for the run; rate limits on) and the peer (Portkey,
+ * where node is installed), then measures the simulator directly, the gateway in front of it and Portkey
+ * in front of it at each concurrency, streaming and not, with each process's CPU seconds and peak RSS,
+ * and the freshness of usage. Prints a Markdown report and writes it, with each histogram's percentile
+ * distribution and the latency chart ({@code latency.svg}), under {@code --out}.
  *
  * <pre>
- *   ./benchmark.sh                                   # the full run (levels 1 and 64)
- *   ./benchmark.sh --levels=1,64,256 --requests=300,4000,8000
+ *   ./benchmark.sh                                   # the full run (levels 1, 64 and 256)
+ *   ./benchmark.sh --levels=1,64 --requests=300,4000 --portkey=false
  *   ./benchmark.sh --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
  * </pre>
  */
@@ -46,7 +47,7 @@ public final class Benchmark {
 
   /** What to run. */
   public record Options(List<Integer> levels, List<Integer> requests, int warmUp, int maxTokens,
-      int usagePerSecond, int usageSeconds, Path out, List<String> serviceJvmArgs) {
+      int usagePerSecond, int usageSeconds, Path out, List<String> serviceJvmArgs, boolean portkey) {
 
     static Options parse(String... args) {
       Map<String, String> given = new LinkedHashMap<>();
@@ -58,15 +59,17 @@ public final class Benchmark {
         given.put(arg.substring(2, eq), arg.substring(eq + 1));
       }
       Options options = new Options(
-          ints(given.getOrDefault("levels", "1,64")),
-          ints(given.getOrDefault("requests", "300,4000")),
+          ints(given.getOrDefault("levels", "1,64,256")),
+          ints(given.getOrDefault("requests", "200,4000,8000")),
           Integer.parseInt(given.getOrDefault("warm-up", "400")),
           Integer.parseInt(given.getOrDefault("max-tokens", "100")),
           Integer.parseInt(given.getOrDefault("usage-per-second", "1000")),
           Integer.parseInt(given.getOrDefault("usage-seconds", "20")),
           Path.of(given.getOrDefault("out", "target/benchmark")),
           // e.g. --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
-          List.of(given.getOrDefault("service-jvm-args", "-Xmx768m").strip().split("\\s+")));
+          List.of(given.getOrDefault("service-jvm-args", "-Xmx768m").strip().split("\\s+")),
+          // --portkey=false leaves the peer out; by default it runs wherever node is installed.
+          Boolean.parseBoolean(given.getOrDefault("portkey", "true")));
       if (options.levels.size() != options.requests.size()) {
         throw new IllegalArgumentException("--levels and --requests need as many values each");
       }
@@ -78,9 +81,13 @@ public final class Benchmark {
     }
   }
 
-  /** One run's results, for the report and for the smoke test. */
-  public record Report(List<Load.Result> loads, UsageFreshness.Result freshness, Map<String, Map<Service, Double>> cpuSeconds,
-      int users, String markdown) {
+  /**
+   * One run's results, for the report and for the smoke test. {@code usage} holds, per run
+   * ({@code target@level}), each measured process's CPU seconds and peak RSS during it;
+   * {@code portkeySkipped} says why the peer was not measured, or is null if it was.
+   */
+  public record Report(List<Load.Result> loads, UsageFreshness.Result freshness,
+      Map<String, Map<String, ProcessStats.Usage>> usage, int users, @Nullable String portkeySkipped, String markdown) {
 
     public List<String> targets() {
       return loads.stream().map(load -> load.target() + "@" + load.concurrency()).toList();
@@ -103,6 +110,13 @@ public final class Benchmark {
     }
   }
 
+  /** The processes whose CPU and memory each run records, as the report names them. */
+  static final String GATEWAY = "gateway";
+  static final String WORKER = "worker";
+  static final String AGGREGATOR = "aggregator";
+  static final String PORTKEY = "portkey";
+  static final String HARNESS = "harness";
+
   private Benchmark() {
   }
 
@@ -120,6 +134,8 @@ public final class Benchmark {
     env.put("GATEWAY_ADMIN_TOKEN", random(24));
     env.put("GATEWAY_CALLBACKS_SIGNINGSECRET", "whsec_" + Base64.getEncoder().encodeToString(HexFormat.of()
         .parseHex(random(32))));
+    String loadBefore = loadAverage();
+    long started = System.nanoTime();
     try (LocalStack stack = LocalStack.builder()
         .home(home)
         .profiles()
@@ -127,93 +143,175 @@ public final class Benchmark {
         .simulator(SIMULATOR)
         .jvmArgs(jvmArgs.toArray(String[]::new))
         .start()) {
-      int gatewayRequests = 2 * options.warmUp() + 2 * options.requests().stream().mapToInt(Integer::intValue).sum();
-      Keys keys = Keys.create(stack.admin(), gatewayRequests, PER_USER, "bench-" + random(4) + "-");
-      Targets targets = new Targets(stack.simulator().openAiBaseUrl(), stack.gatewayUrl(), keys, options.maxTokens());
-
-      // Warm-up (not recorded): the JITs of every process and the connection pools.
-      Load.run("warm-up", 16, options.warmUp(), targets::gatewayStream);
-      Load.run("warm-up", 16, options.warmUp(), targets::gatewaySync);
-      Load.run("warm-up", 16, options.warmUp(), targets::directStream);
-
-      List<Load.Result> loads = new ArrayList<>();
-      Map<String, Map<Service, Double>> cpu = new LinkedHashMap<>();
-      for (int i = 0; i < options.levels().size(); i++) {
-        int level = options.levels().get(i);
-        int requests = options.requests().get(i);
-        loads.add(measured(stack, cpu, "direct-stream", level, requests, targets::directStream));
-        loads.add(measured(stack, cpu, "gateway-stream", level, requests, targets::gatewayStream));
-        loads.add(measured(stack, cpu, "direct-sync", level, requests, targets::directSync));
-        loads.add(measured(stack, cpu, "gateway-sync", level, requests, targets::gatewaySync));
+      progress("stack started", started);
+      String portkeySkipped = options.portkey() ? Portkey.unavailable(home) : "left out (--portkey=false)";
+      long portkeyStarted = System.nanoTime();
+      try (Portkey portkey = portkeySkipped == null
+          ? Portkey.start(home, out(options).resolve("portkey.log"), Duration.ofMinutes(5)) : null) {
+        if (portkeySkipped != null) {
+          System.err.println("Benchmark: Portkey is not measured: " + portkeySkipped);
+        } else {
+          progress("Portkey started", portkeyStarted);
+        }
+        return measure(home, options, stack, portkey, portkeySkipped, loadBefore);
       }
-      UsageFreshness.Result freshness = UsageFreshness.run(stack.bootstrapServers(), stack.postgres().jdbcUrl(),
-          Postgres.USER, Postgres.PASSWORD, options.usagePerSecond(), options.usageSeconds(), 20, Duration.ofSeconds(30));
-      String markdown = markdown(options, loads, freshness, cpu, keys.users());
-      write(options.out(), loads, freshness, markdown);
-      return new Report(loads, freshness, cpu, keys.users(), markdown);
     }
   }
 
-  private static Load.Result measured(LocalStack stack, Map<String, Map<Service, Double>> cpu, String target, int level,
-      int requests, Load.Call call) throws InterruptedException {
-    Map<Service, Double> before = cpuSeconds(stack);
+  private static Path out(Options options) {
+    return options.out().toAbsolutePath();
+  }
+
+  private static Report measure(Path home, Options options, LocalStack stack, @Nullable Portkey portkey,
+      @Nullable String portkeySkipped, String loadBefore) throws Exception {
+    int gatewayRequests = 2 * options.warmUp() + 2 * options.requests().stream().mapToInt(Integer::intValue).sum();
+    long started = System.nanoTime();
+    Keys keys = Keys.create(stack.admin(), gatewayRequests, PER_USER, "bench-" + random(4) + "-");
+    progress(keys.users() + " users with keys made", started);
+    Targets targets = new Targets(stack.simulator().openAiBaseUrl(), stack.gatewayUrl(),
+        portkey == null ? null : portkey.baseUrl(), keys, options.maxTokens());
+    Map<String, Long> pids = new LinkedHashMap<>();
+    pids.put(GATEWAY, stack.service(Service.GATEWAY).pid());
+    pids.put(WORKER, stack.service(Service.WORKER).pid());
+    pids.put(AGGREGATOR, stack.service(Service.AGGREGATOR).pid());
+    if (portkey != null) {
+      pids.put(PORTKEY, portkey.pid());
+    }
+    pids.put(HARNESS, ProcessHandle.current().pid());
+    ProcessStats stats = new ProcessStats(pids);
+
+    // Warm-up (not recorded): the JITs of every process and the connection pools.
+    started = System.nanoTime();
+    Load.run("warm-up", 16, options.warmUp(), targets::gatewayStream);
+    Load.run("warm-up", 16, options.warmUp(), targets::gatewaySync);
+    Load.run("warm-up", 16, options.warmUp(), targets::directStream);
+    if (portkey != null) {
+      Load.run("warm-up", 16, options.warmUp(), targets::portkeyStream);
+      Load.run("warm-up", 16, options.warmUp(), targets::portkeySync);
+    }
+    progress("warmed up", started);
+
+    List<Load.Result> loads = new ArrayList<>();
+    Map<String, Map<String, ProcessStats.Usage>> usage = new LinkedHashMap<>();
+    for (int i = 0; i < options.levels().size(); i++) {
+      int level = options.levels().get(i);
+      int requests = options.requests().get(i);
+      loads.add(measured(stats, usage, "direct-stream", level, requests, targets::directStream));
+      loads.add(measured(stats, usage, "gateway-stream", level, requests, targets::gatewayStream));
+      if (portkey != null) {
+        loads.add(measured(stats, usage, "portkey-stream", level, requests, targets::portkeyStream));
+      }
+      loads.add(measured(stats, usage, "direct-sync", level, requests, targets::directSync));
+      loads.add(measured(stats, usage, "gateway-sync", level, requests, targets::gatewaySync));
+      if (portkey != null) {
+        loads.add(measured(stats, usage, "portkey-sync", level, requests, targets::portkeySync));
+      }
+    }
+    started = System.nanoTime();
+    UsageFreshness.Result freshness = UsageFreshness.run(stack.bootstrapServers(), stack.postgres().jdbcUrl(),
+        Postgres.USER, Postgres.PASSWORD, options.usagePerSecond(), options.usageSeconds(), 20, Duration.ofSeconds(30));
+    progress("usage freshness measured", started);
+    Run run = new Run(Instant.now(), commit(home), loadBefore, loadAverage(), portkeySkipped,
+        portkey == null ? null : portkeyVersion(home), keys.users());
+    String markdown = markdown(options, run, loads, freshness, usage);
+    String svg = Chart.svg(loads, options.levels(), run.subtitle());
+    write(out(options), loads, freshness, markdown, svg);
+    return new Report(loads, freshness, usage, keys.users(), portkeySkipped, markdown);
+  }
+
+  /** What the report says about the run besides the figures. */
+  record Run(Instant at, String commit, String loadBefore, String loadAfter, @Nullable String portkeySkipped,
+      @Nullable String portkeyVersion, int users) {
+
+    String subtitle() {
+      return String.format(Locale.ROOT, "%s, commit %s, %d cores, load average %s before / %s after; simulator %d ms "
+              + "to the first token, %d tokens at %.0f tokens/s", at.toString().substring(0, 16).replace('T', ' '), commit,
+          Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, SIMULATOR.timeToFirstToken().toMillis(),
+          SIMULATOR.answerTokens(), SIMULATOR.tokensPerSecond());
+    }
+  }
+
+  private static Load.Result measured(ProcessStats stats, Map<String, Map<String, ProcessStats.Usage>> usage,
+      String target, int level, int requests, Load.Call call) throws InterruptedException {
+    stats.start();
     Load.Result result = Load.run(target, level, requests, call);
-    Map<Service, Double> after = cpuSeconds(stack);
-    Map<Service, Double> used = new EnumMap<>(Service.class);
-    after.forEach((service, seconds) -> used.put(service, seconds - before.getOrDefault(service, 0.0)));
-    cpu.put(target + "@" + level, used);
+    usage.put(target + "@" + level, stats.stop());
+    System.err.printf(Locale.ROOT, "Benchmark: %s@%d: %d requests, %d errors, %.1f s%n", target, level,
+        result.completed(), result.errors(), result.seconds());
     return result;
   }
 
-  private static Map<Service, Double> cpuSeconds(LocalStack stack) {
-    Map<Service, Double> seconds = new EnumMap<>(Service.class);
-    for (Service service : Service.values()) {
-      ProcessHandle.of(stack.service(service).pid())
-          .flatMap(process -> process.info().totalCpuDuration())
-          .ifPresent(duration -> seconds.put(service, duration.toNanos() / 1e9));
-    }
-    return seconds;
+  private static void progress(String what, long startedNanos) {
+    System.err.printf(Locale.ROOT, "Benchmark: %s in %.1f s%n", what, (System.nanoTime() - startedNanos) / 1e9);
   }
 
-  static String markdown(Options options, List<Load.Result> loads, UsageFreshness.Result freshness,
-      Map<String, Map<Service, Double>> cpu, int users) {
+  static String markdown(Options options, Run run, List<Load.Result> loads, UsageFreshness.Result freshness,
+      Map<String, Map<String, ProcessStats.Usage>> usage) {
     StringBuilder md = new StringBuilder();
-    md.append("Benchmark run ").append(Instant.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
-        .append(" cores, Java ").append(System.getProperty("java.version")).append('\n');
-    md.append(String.format(Locale.ROOT, "Simulator: %d ms to the first token, %d-token answers at %.0f tokens/s; "
-            + "maxTokens %d; warm-up %d requests per target; rate limits on (%d users of %d requests each).%n%n",
-        SIMULATOR.timeToFirstToken().toMillis(), SIMULATOR.answerTokens(), SIMULATOR.tokensPerSecond(),
-        options.maxTokens(), options.warmUp(), users, PER_USER));
-    md.append("| target | conc. | requests | errors | req/s | first token p50 / p90 / p99 / max (ms) | total p50 / p90 / p99 / max (ms) | CPU s gateway / worker / aggregator |\n");
+    md.append(String.format(Locale.ROOT, "Benchmark run %s, commit `%s`, on %d cores (%s), %s memory, Java %s%s.%n",
+        run.at(), run.commit(), Runtime.getRuntime().availableProcessors(), cpuModel(), memory(),
+        System.getProperty("java.version"), run.portkeyVersion() == null ? "" : ", " + run.portkeyVersion()));
+    md.append(String.format(Locale.ROOT, "Load average (1, 5, 15 min) before the run: %s; after: %s.%n%n",
+        run.loadBefore(), run.loadAfter()));
+    md.append(String.format(Locale.ROOT, "Pinned: the simulator answers %d tokens, the first after %d ms, then %.0f "
+            + "tokens/s; maxTokens %d; %d warm-up requests per target at concurrency 16; service JVMs `%s`.%n",
+        SIMULATOR.answerTokens(), SIMULATOR.timeToFirstToken().toMillis(), SIMULATOR.tokensPerSecond(),
+        options.maxTokens(), options.warmUp(), String.join(" ", options.serviceJvmArgs())));
+    md.append(String.format(Locale.ROOT, "Limits on: the design's 10 requests a minute and 60 an hour per user, 20 open "
+            + "streams per user. The harness made %d Pro users with a key each through the admin API, so that no user "
+            + "sends more than %d requests in the run. Limits raised: none.%n", run.users(), PER_USER));
+    md.append(run.portkeySkipped() == null
+        ? "Peer: Portkey (`bench/portkey/start.sh`), its OpenAI provider with the simulator as custom host.\n\n"
+        : "Peer: **Portkey not measured: " + run.portkeySkipped() + ".**\n\n");
+    md.append("| target | conc. | requests | errors | req/s | first token p50 / p90 / p99 / max (ms) "
+        + "| total p50 / p90 / p99 / max (ms) | CPU s / peak RSS of its processes |\n");
     md.append("|---|---|---|---|---|---|---|---|\n");
     for (Load.Result load : loads) {
-      Map<Service, Double> used = cpu.getOrDefault(load.target() + "@" + load.concurrency(), Map.of());
+      Map<String, ProcessStats.Usage> used = usage.getOrDefault(load.target() + "@" + load.concurrency(), Map.of());
       md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.0f | %s | %s | %s |%n",
           load.target(), load.concurrency(), load.completed(), load.errors(), load.perSecond(),
           load.firstToken().getTotalCount() == 0 ? "—" : percentiles(load.firstToken()),
-          percentiles(load.total()),
-          load.target().startsWith("gateway") ? String.format(Locale.ROOT, "%.1f / %.1f / %.1f",
-              used.getOrDefault(Service.GATEWAY, 0.0), used.getOrDefault(Service.WORKER, 0.0),
-              used.getOrDefault(Service.AGGREGATOR, 0.0)) : "—"));
+          percentiles(load.total()), ownProcesses(load.target(), used)));
     }
-    md.append("\nAdded by the gateway (gateway minus direct, same level):\n\n");
-    md.append("| conc. | first token p50 | first token p99 | total p50 (stream) | total p50 (sync) | total p99 (sync) | req/s sync (gateway / direct) |\n");
-    md.append("|---|---|---|---|---|---|---|\n");
+    md.append("\nCPU seconds and peak RSS (MiB) of each process during each run; the harness JVM holds the Kafka broker, "
+        + "the simulator and the clients (PostgreSQL, its own processes, is not counted)"
+        + (anySinceStart(usage) ? "; * peak since the process started (the reset was refused)" : "") + ":\n\n");
+    List<String> processes = usage.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
+    md.append("| run |");
+    processes.forEach(process -> md.append(' ').append(process).append(" |"));
+    md.append('\n').append("|---|").append("---|".repeat(processes.size())).append('\n');
+    usage.forEach((name, used) -> {
+      md.append("| ").append(name).append(" |");
+      processes.forEach(process -> md.append(' ').append(used.get(process).format()).append(" |"));
+      md.append('\n');
+    });
+    md.append("\nAdded over direct (same level, same run):\n\n");
+    md.append("| conc. | via | first token p50 | first token p99 | stream total p50 | sync total p50 | sync total p99 "
+        + "| streams/s | sync req/s |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|\n");
     for (int level : options.levels()) {
       Load.Result ds = find(loads, "direct-stream", level);
-      Load.Result gs = find(loads, "gateway-stream", level);
       Load.Result dy = find(loads, "direct-sync", level);
-      Load.Result gy = find(loads, "gateway-sync", level);
-      md.append(String.format(Locale.ROOT, "| %d | %+.1f ms | %+.1f ms | %+.1f ms | %+.1f ms | %+.1f ms | %.0f / %.0f |%n", level,
-          ms(gs.firstToken(), 50) - ms(ds.firstToken(), 50), ms(gs.firstToken(), 99) - ms(ds.firstToken(), 99),
-          ms(gs.total(), 50) - ms(ds.total(), 50), ms(gy.total(), 50) - ms(dy.total(), 50),
-          ms(gy.total(), 99) - ms(dy.total(), 99), gy.perSecond(), dy.perSecond()));
+      for (String via : List.of("gateway", "portkey")) {
+        Load.Result gs = findOrNull(loads, via + "-stream", level);
+        Load.Result gy = findOrNull(loads, via + "-sync", level);
+        if (gs == null || gy == null) {
+          continue;
+        }
+        md.append(String.format(Locale.ROOT, "| %d | %s | %+.1f ms | %+.1f ms | %+.1f ms | %+.1f ms | %+.1f ms "
+                + "| %.0f (direct %.0f) | %.0f (direct %.0f) |%n", level, via,
+            ms(gs.firstToken(), 50) - ms(ds.firstToken(), 50), ms(gs.firstToken(), 99) - ms(ds.firstToken(), 99),
+            ms(gs.total(), 50) - ms(ds.total(), 50), ms(gy.total(), 50) - ms(dy.total(), 50),
+            ms(gy.total(), 99) - ms(dy.total(), 99), gs.perSecond(), ds.perSecond(), gy.perSecond(), dy.perSecond()));
+      }
     }
+    md.append(targetsMet(loads, options.levels()));
     md.append(String.format(Locale.ROOT, "%nUsage freshness (event on ai.usage -> row in ai_usage, which GET /v1/usage reads), "
             + "%d events/s for %d s, %d sent, %d timed, %d not seen within 30 s: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
         freshness.perSecond(), freshness.seconds(), freshness.sent(), freshness.sampled(), freshness.unseen(),
         ms(freshness.micros(), 50), ms(freshness.micros(), 90), ms(freshness.micros(), 99),
         freshness.micros().getMaxValue() / 1000.0));
+    md.append("\nChart: `latency.svg`; histograms: `*.hgrm` (HdrHistogram percentile distributions, ms).\n");
     for (Load.Result load : loads) {
       if (!load.errorSamples().isEmpty()) {
         md.append("\nErrors of ").append(load.target()).append('@').append(load.concurrency()).append(": ")
@@ -223,9 +321,66 @@ public final class Benchmark {
     return md.toString();
   }
 
+  /** The issue's targets at concurrency 64, each with where this run stands. */
+  private static String targetsMet(List<Load.Result> loads, List<Integer> levels) {
+    if (!levels.contains(64)) {
+      return "\nTargets (issue 9) are judged at concurrency 64, which this run did not measure.\n";
+    }
+    StringBuilder md = new StringBuilder("\nTargets (issue 9), at concurrency 64:\n\n| target | this run | met |\n|---|---|---|\n");
+    Load.Result ds = find(loads, "direct-stream", 64);
+    Load.Result gs = find(loads, "gateway-stream", 64);
+    Load.Result gy = find(loads, "gateway-sync", 64);
+    Load.Result py = findOrNull(loads, "portkey-sync", 64);
+    double p50 = ms(gs.firstToken(), 50) - ms(ds.firstToken(), 50);
+    double p99 = ms(gs.firstToken(), 99) - ms(ds.firstToken(), 99);
+    md.append(String.format(Locale.ROOT, "| first token at 64 streams: at most +5 ms p50 over direct | %+.1f ms | %s |%n",
+        p50, p50 <= 5 ? "yes" : "**no**"));
+    md.append(String.format(Locale.ROOT, "| first token at 64 streams: at most +20 ms p99 over direct | %+.1f ms | %s |%n",
+        p99, p99 <= 20 ? "yes" : "**no**"));
+    if (py == null) {
+      md.append("| non-streamed: at least 2× Portkey's req/s | Portkey not measured | — |\n");
+    } else {
+      double ratio = gy.perSecond() / py.perSecond();
+      md.append(String.format(Locale.ROOT, "| non-streamed: at least 2× Portkey's req/s | %.0f vs %.0f: %.2f× | %s |%n",
+          gy.perSecond(), py.perSecond(), ratio, ratio >= 2 ? "yes" : "**no**"));
+    }
+    double syncP99 = ms(gy.total(), 99);
+    md.append(String.format(Locale.ROOT, "| non-streamed: p99 under 50 ms | %.1f ms | %s |%n",
+        syncP99, syncP99 < 50 ? "yes" : "**no**"));
+    return md.toString();
+  }
+
+  private static String ownProcesses(String target, Map<String, ProcessStats.Usage> used) {
+    List<String> own = target.startsWith("gateway") ? List.of(GATEWAY, WORKER, AGGREGATOR)
+        : target.startsWith("portkey") ? List.of(PORTKEY) : List.of();
+    if (own.isEmpty()) {
+      return "—";
+    }
+    StringBuilder text = new StringBuilder();
+    for (String process : own) {
+      ProcessStats.Usage usage = used.get(process);
+      if (usage != null) {
+        text.append(text.isEmpty() ? "" : "; ").append(process).append(' ').append(usage.format());
+      }
+    }
+    return text.toString();
+  }
+
+  private static boolean anySinceStart(Map<String, Map<String, ProcessStats.Usage>> usage) {
+    return usage.values().stream().flatMap(m -> m.values().stream()).anyMatch(ProcessStats.Usage::sinceStart);
+  }
+
   private static Load.Result find(List<Load.Result> loads, String target, int level) {
+    Load.Result found = findOrNull(loads, target, level);
+    if (found == null) {
+      throw new IllegalStateException("no run of " + target + " at " + level);
+    }
+    return found;
+  }
+
+  private static Load.@Nullable Result findOrNull(List<Load.Result> loads, String target, int level) {
     return loads.stream().filter(load -> load.target().equals(target) && load.concurrency() == level).findFirst()
-        .orElseThrow();
+        .orElse(null);
   }
 
   private static String percentiles(Histogram histogram) {
@@ -237,10 +392,12 @@ public final class Benchmark {
     return histogram.getTotalCount() == 0 ? 0 : histogram.getValueAtPercentile(percentile) / 1000.0;
   }
 
-  private static void write(Path out, List<Load.Result> loads, UsageFreshness.Result freshness, String markdown) {
+  private static void write(Path out, List<Load.Result> loads, UsageFreshness.Result freshness, String markdown,
+      String svg) {
     try {
       Files.createDirectories(out);
       Files.writeString(out.resolve("report.md"), markdown);
+      Files.writeString(out.resolve("latency.svg"), svg);
       for (Load.Result load : loads) {
         String name = load.target() + "-c" + load.concurrency();
         writeDistribution(out.resolve(name + "-total.hgrm"), load.total());
@@ -258,6 +415,68 @@ public final class Benchmark {
   private static void writeDistribution(Path file, Histogram histogram) throws IOException {
     try (PrintStream print = new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8)) {
       histogram.outputPercentileDistribution(print, 1000.0);
+    }
+  }
+
+  /** The commit measured: {@code git rev-parse --short HEAD}, marked {@code +changes} if the tree is dirty. */
+  private static String commit(Path home) {
+    String head = command(home, "git", "rev-parse", "--short", "HEAD");
+    if (head.isEmpty()) {
+      return "unknown";
+    }
+    return command(home, "git", "status", "--porcelain", "--untracked-files=no").isEmpty() ? head : head + "+changes";
+  }
+
+  private static String portkeyVersion(Path home) {
+    Path manifest = home.resolve("bench/portkey/node_modules/@portkey-ai/gateway/package.json");
+    String node = command(home, "node", "--version");
+    try {
+      java.util.regex.Matcher version = java.util.regex.Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\"")
+          .matcher(Files.readString(manifest));
+      return "Portkey gateway " + (version.find() ? version.group(1) : "?") + " on node " + node;
+    } catch (IOException e) {
+      return "Portkey gateway on node " + node;
+    }
+  }
+
+  private static String command(Path dir, String... command) {
+    try {
+      Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      return process.waitFor() == 0 ? output : "";
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (IOException | ArrayIndexOutOfBoundsException e) {
+      return "?";
+    }
+  }
+
+  private static String cpuModel() {
+    try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines.filter(line -> line.startsWith("model name")).findFirst()
+          .map(line -> line.substring(line.indexOf(':') + 1).strip()).orElse("?");
+    } catch (IOException | UncheckedIOException e) {
+      return "?";
+    }
+  }
+
+  private static String memory() {
+    try (var lines = Files.lines(Path.of("/proc/meminfo"))) {
+      return lines.filter(line -> line.startsWith("MemTotal:")).findFirst()
+          .map(line -> String.format(Locale.ROOT, "%.0f GiB",
+              Long.parseLong(line.replaceAll("\\D", "")) / 1024.0 / 1024.0)).orElse("?");
+    } catch (IOException | UncheckedIOException e) {
+      return "?";
     }
   }
 

@@ -11,10 +11,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * The four calls measured: the simulator's OpenAI endpoint directly (stream and not), and the gateway's
- * {@code /v1/generate/stream} and {@code /v1/generate} in front of the same simulator. Each call checks its
- * answer ended properly; anything else counts as an error.
+ * The calls measured: the simulator's OpenAI endpoint directly (stream and not), the gateway's
+ * {@code /v1/generate/stream} and {@code /v1/generate} in front of the same simulator, and the peer
+ * (Portkey's {@code /v1/chat/completions}, its OpenAI provider with the simulator as custom host). Each call
+ * checks its answer ended properly; anything else counts as an error.
  */
 final class Targets {
 
@@ -24,12 +27,14 @@ final class Targets {
       .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   private final String simulatorOpenAiUrl;
   private final String gatewayUrl;
+  private final @Nullable String portkeyUrl;
   private final Keys keys;
   private final int maxTokens;
 
-  Targets(String simulatorOpenAiUrl, String gatewayUrl, Keys keys, int maxTokens) {
+  Targets(String simulatorOpenAiUrl, String gatewayUrl, @Nullable String portkeyUrl, Keys keys, int maxTokens) {
     this.simulatorOpenAiUrl = simulatorOpenAiUrl;
     this.gatewayUrl = gatewayUrl;
+    this.portkeyUrl = portkeyUrl;
     this.keys = keys;
     this.maxTokens = maxTokens;
   }
@@ -63,6 +68,26 @@ final class Targets {
         .header("Authorization", "Bearer " + keys.next())
         .header("Content-Type", "application/json")
         .POST(body(gatewayBody())), false);
+  }
+
+  /** Through Portkey, streaming: OpenAI's wire format passed through, so the first token as direct. */
+  Load.Timing portkeyStream(int index) throws IOException, InterruptedException {
+    return timed(portkey().POST(body(openAiBody(true))), true);
+  }
+
+  Load.Timing portkeySync(int index) throws IOException, InterruptedException {
+    return timed(portkey().POST(body(openAiBody(false))), false);
+  }
+
+  private HttpRequest.Builder portkey() {
+    if (portkeyUrl == null) {
+      throw new IllegalStateException("Portkey is not running");
+    }
+    return HttpRequest.newBuilder(URI.create(portkeyUrl + "/v1/chat/completions"))
+        .header("Authorization", "Bearer sk-bench")
+        .header("Content-Type", "application/json")
+        .header("x-portkey-provider", "openai")
+        .header("x-portkey-custom-host", simulatorOpenAiUrl);
   }
 
   private String openAiBody(boolean stream) {
