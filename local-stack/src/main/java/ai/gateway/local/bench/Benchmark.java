@@ -224,10 +224,10 @@ public final class Benchmark {
       @Nullable String portkeyVersion, int users) {
 
     String subtitle() {
-      return String.format(Locale.ROOT, "%s, commit %s, %d cores, load average %s before / %s after; simulator %d ms "
-              + "to the first token, %d tokens at %.0f tokens/s", at.toString().substring(0, 16).replace('T', ' '), commit,
-          Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, SIMULATOR.timeToFirstToken().toMillis(),
-          SIMULATOR.answerTokens(), SIMULATOR.tokensPerSecond());
+      return String.format(Locale.ROOT, "%s UTC, commit %s, %d cores, load average %s before, %s after; simulator: "
+              + "first token after %d ms, %d tokens at %.0f tokens/s", at.toString().substring(0, 16).replace('T', ' '),
+          commit, Runtime.getRuntime().availableProcessors(), loadBefore.split(" ")[0], loadAfter.split(" ")[0],
+          SIMULATOR.timeToFirstToken().toMillis(), SIMULATOR.answerTokens(), SIMULATOR.tokensPerSecond());
     }
   }
 

@@ -30,7 +30,7 @@ final class Chart {
   private static final int RIGHT = 16;
   private static final int TOP = 34;
   private static final int BOTTOM = 40;
-  private static final int HEADER = 44;
+  private static final int HEADER = 62;
 
   private Chart() {
   }
@@ -51,13 +51,12 @@ final class Chart {
     svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, height));
     svg.append("<text x=\"10\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Latency (ms, log scale) against "
         + "concurrency: direct to the simulator, through the gateway, through Portkey</text>\n");
-    svg.append("<text x=\"10\" y=\"35\" fill=\"#444\">").append(escape(subtitle)).append("</text>\n");
-    int legendX = width - 250;
+    svg.append("<text x=\"10\" y=\"34\" font-size=\"10\" fill=\"#444\">").append(escape(subtitle)).append("</text>\n");
     for (int i = 0; i < SERIES.size(); i++) {
       Series series = SERIES.get(i);
-      int x = legendX + i * 80;
-      svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"14\" x2=\"%d\" y2=\"14\" stroke=\"%s\" stroke-width=\"2.5\"/>"
-          + "<text x=\"%d\" y=\"18\">%s</text>%n", x, x + 20, series.color(), x + 24, series.name()));
+      int x = 10 + i * 90;
+      svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"50\" stroke=\"%s\" stroke-width=\"2.5\"/>"
+          + "<text x=\"%d\" y=\"54\">%s</text>%n", x, x + 20, series.color(), x + 24, series.name()));
     }
     for (int p = 0; p < panels.size(); p++) {
       panel(svg, panels.get(p), loads, levels, (p % 3) * PANEL_W, HEADER + (p / 3) * PANEL_H);
@@ -149,8 +148,7 @@ final class Chart {
   }
 
   private static String label(double ms) {
-    return ms >= 100 ? String.format(Locale.ROOT, "%.0f", ms)
-        : ms >= 10 ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%.1f", ms);
+    return ms >= 10 ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%.1f", ms);
   }
 
   private static String escape(String text) {
