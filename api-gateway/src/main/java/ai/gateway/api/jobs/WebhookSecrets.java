@@ -99,9 +99,13 @@ public final class WebhookSecrets {
         .one()));
   }
 
+  /** Makes the user's secret if there is none: a read first, so the common case makes and encrypts nothing. */
   private Mono<Long> ensure(String userId) {
-    return guard(db.sql("insert into webhook_secrets (user_id, secret) values (:user, :secret) on conflict do nothing")
-        .bind("user", userId).bind("secret", encrypt(generate())).fetch().rowsUpdated());
+    return guard(db.sql("select 1 from webhook_secrets where user_id = :user").bind("user", userId)
+        .map((row, meta) -> 1L).one()
+        .switchIfEmpty(Mono.defer(() -> db.sql(
+                "insert into webhook_secrets (user_id, secret) values (:user, :secret) on conflict do nothing")
+            .bind("user", userId).bind("secret", encrypt(generate())).fetch().rowsUpdated())));
   }
 
   private static String generate() {
