@@ -56,25 +56,22 @@ final class JobStatusMaterializer implements MessageListener<String, byte[]> {
     if (update == null) {
       return;
     }
-    Boolean applied = jobs.applyStatus(update).block(writeTimeout);
-    if (Boolean.TRUE.equals(applied)) {
+    PostgresJobs.Applied applied = jobs.applyStatus(update).block(writeTimeout);
+    if (applied != null && applied != PostgresJobs.Applied.NOTHING) {
       log.debug("job {} is {} (attempt {})", update.id(), update.phase().wire(), update.attempt());
     }
-    if (update.phase().terminal()) {
+    if (applied == PostgresJobs.Applied.MOVED_CALLBACK_DUE) {
       enqueueCallback(update.id());
     }
   }
 
   /**
-   * The UPDATE that applied the first terminal state also made the callback {@code pending}; the delivery record
-   * is published, then the row marked {@code enqueued}, before this record's offset is committed. A crash in
-   * between leaves the row pending and the record uncommitted: read again, it publishes then (a second publish
-   * after a crash between publish and mark is harmless: attempts are claimed in the table).
+   * The UPDATE that applied the first terminal state also made the callback {@code pending} and said so; the
+   * delivery record is published, then the row marked {@code enqueued}. A gateway that dies in between leaves the
+   * row pending: {@link JobSweeper} publishes it (a second publish is harmless: attempts are claimed in the
+   * table). So a status record costs no query beyond its own UPDATE, whatever kind of job it belongs to.
    */
   private void enqueueCallback(UUID id) {
-    if (!Boolean.TRUE.equals(jobs.callbackPending(id).block(writeTimeout))) {
-      return; // no callbackUrl, or already enqueued
-    }
     callbacks.enqueue(id.toString());
     jobs.markCallbackEnqueued(id).block(writeTimeout);
   }

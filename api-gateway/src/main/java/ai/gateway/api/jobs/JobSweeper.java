@@ -31,23 +31,29 @@ final class JobSweeper implements SmartLifecycle {
 
   private final PostgresJobs jobs;
   private final JobPublisher publisher;
+  private final CallbackQueue callbacks;
   private final Duration interval;
   private final Duration acceptTimeout;
   private final Duration rejectedRetention;
   private final Duration streamRetention;
   private volatile @Nullable Disposable running;
 
-  JobSweeper(PostgresJobs jobs, JobPublisher publisher, Duration interval, Duration acceptTimeout, Duration rejectedRetention,
-             Duration streamRetention) {
+  JobSweeper(PostgresJobs jobs, JobPublisher publisher, CallbackQueue callbacks, Duration interval, Duration acceptTimeout,
+             Duration rejectedRetention, Duration streamRetention) {
     this.jobs = jobs;
     this.publisher = publisher;
+    this.callbacks = callbacks;
     this.interval = interval;
     this.acceptTimeout = acceptTimeout;
     this.rejectedRetention = rejectedRetention;
     this.streamRetention = streamRetention;
   }
 
-  /** One pass: republishes stale accepting rows, then forgets unreachable rejected ones and old stream owners. */
+  /**
+   * One pass: republishes stale accepting rows, publishes callbacks a failed gateway left due but unpublished
+   * (older than the accept timeout, so a live instance's own publish is never raced), then forgets unreachable
+   * rejected rows and old stream owners.
+   */
   Mono<Void> sweep() {
     return jobs.staleAccepting(acceptTimeout, BATCH)
         .flatMapMany(Flux::fromIterable)
@@ -57,6 +63,11 @@ final class JobSweeper implements SmartLifecycle {
           log.warn("job {} was left unpublished by a failed gateway; republishing it", id);
           return publisher.publish(job).then(jobs.markPublished(id));
         })
+        .thenMany(jobs.strandedCallbacks(acceptTimeout, BATCH).flatMapMany(Flux::fromIterable))
+        .concatMap(id -> Mono.fromRunnable(() -> {
+          log.warn("the callback of job {} was left unpublished by a failed gateway; publishing it", id);
+          callbacks.enqueue(id.toString()); // waits for the broker: off the sweeper's timer thread
+        }).subscribeOn(Schedulers.boundedElastic()).then(jobs.markCallbackEnqueued(id)))
         .then(jobs.forgetRejected(rejectedRetention))
         .then(jobs.forgetStreams(streamRetention))
         .then();

@@ -43,10 +43,10 @@ class JobsConfiguration {
   }
 
   @Bean
-  JobSweeper jobSweeper(PostgresJobs jobs, JobPublisher publisher, GatewayProperties properties) {
+  JobSweeper jobSweeper(PostgresJobs jobs, JobPublisher publisher, CallbackQueue callbacks, GatewayProperties properties) {
     GatewayProperties.Jobs settings = properties.jobs();
     // a stream's owner is kept as long as an async job may live: its replay is long over by then
-    return new JobSweeper(jobs, publisher, settings.sweepInterval(), settings.acceptTimeout(), settings.rejectedRetention(),
+    return new JobSweeper(jobs, publisher, callbacks, settings.sweepInterval(), settings.acceptTimeout(), settings.rejectedRetention(),
         settings.lifetime());
   }
 

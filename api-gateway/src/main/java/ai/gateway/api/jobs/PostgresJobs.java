@@ -157,11 +157,14 @@ final class PostgresJobs {
         .fetch().rowsUpdated().map(count -> count > 0));
   }
 
+  /** What applying a status record did: whether it moved the job, and whether that made its callback due. */
+  enum Applied { NOTHING, MOVED, MOVED_CALLBACK_DUE }
+
   /**
-   * Applies one status record if it moves the job forward ({@link JobPhase#advances}); true when it did. Safe
-   * to run again and from several instances at once: a replayed or stale record matches no row.
+   * Applies one status record if it moves the job forward ({@link JobPhase#advances}). Safe to run again and from
+   * several instances at once: a replayed or stale record matches no row, so exactly one apply makes a callback due.
    */
-  Mono<Boolean> applyStatus(StatusUpdate update) {
+  Mono<Applied> applyStatus(StatusUpdate update) {
     boolean terminal = update.phase().terminal();
     DatabaseClient.GenericExecuteSpec spec = db.sql("""
             update jobs set
@@ -175,7 +178,8 @@ final class PostgresJobs {
               callback_state = case when :terminal and callback_url is not null then 'pending' else callback_state end,
               updated_at = now()
             where id = :id and user_id = :user and status in ('queued', 'running')
-              and (:terminal or (:status = 'running' and (status = 'queued' or attempt < :attempt)))""")
+              and (:terminal or (:status = 'running' and (status = 'queued' or attempt < :attempt)))
+            returning callback_state""")
         .bind("id", update.id())
         .bind("user", update.userId())
         .bind("status", update.phase().wire())
@@ -186,16 +190,22 @@ final class PostgresJobs {
         .bind("startedKnown", update.phase() != JobPhase.CANCELLED);
     spec = bindNullable(spec, "result", update.resultJson());
     spec = bindNullable(spec, "error", update.errorJson());
-    return spec.fetch().rowsUpdated().map(count -> count > 0);
+    return spec.map((row, meta) -> "pending".equals(row.get("callback_state", String.class))
+            ? Applied.MOVED_CALLBACK_DUE : Applied.MOVED)
+        .one()
+        .defaultIfEmpty(Applied.NOTHING);
   }
 
   /**
-   * True when the job's callback is due but its delivery record may not be on Kafka yet: right after the terminal
-   * state was applied, or when a crash came between that and the publish (the status record is then read again).
+   * Jobs whose callback became due more than {@code age} ago and is still not on Kafka: a gateway died between
+   * the apply and the publish. Oldest first.
    */
-  Mono<Boolean> callbackPending(UUID id) {
-    return db.sql("select 1 from jobs where id = :id and callback_state = 'pending'")
-        .bind("id", id).map((row, meta) -> true).one().defaultIfEmpty(false);
+  Mono<List<UUID>> strandedCallbacks(Duration age, int limit) {
+    return guard(db.sql("""
+            select id from jobs where callback_state = 'pending' and updated_at < now() - make_interval(secs => :age)
+            order by updated_at limit :limit""")
+        .bind("age", age.toMillis() / 1000.0).bind("limit", limit)
+        .map((row, meta) -> row.get("id", UUID.class)).all().collectList());
   }
 
   /** The delivery record is on Kafka. */

@@ -273,6 +273,28 @@ class JobsIT {
   }
 
   @Test
+  void shouldPublishACallbackAFailedGatewayLeftDueButUnpublished() throws Exception {
+    try (CallbackReceiver receiver = new CallbackReceiver(n -> 200)) {
+      // given: a delivered callback, then the row as a gateway that died between the apply and the publish
+      // leaves it: due (pending), no attempt made, long enough ago
+      String id = accept(USER, null, "{\"prompt\":\"Say hello\",\"callbackUrl\":\"" + receiver.url("127.0.0.1") + "\"}");
+      await().atMost(Duration.ofSeconds(20)).until(() -> receiver.hooks.get() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> callbackState(id).equals("delivered"));
+      try (Connection db = connect();
+           PreparedStatement update = db.prepareStatement("update jobs set callback_state = 'pending', callback_attempts = 0, "
+               + "callback_last_status = null, updated_at = now() - interval '1 minute' where id = ?::uuid")) {
+        update.setString(1, id);
+        assertThat(update.executeUpdate()).isEqualTo(1);
+      }
+
+      // when / then: the sweeper publishes it, and it is delivered
+      await().atMost(Duration.ofSeconds(20)).until(() -> receiver.hooks.get() == 2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> callbackState(id).equals("delivered"));
+      assertThat(job(USER, id).get("callback").get("attempts").asInt()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void shouldNotFollowARedirectAndGiveUpAfterTheLastAttempt() throws Exception {
     try (CallbackReceiver receiver = new CallbackReceiver(n -> 302)) {
       // when
