@@ -1,6 +1,5 @@
 package ai.gateway.api.batches;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 
@@ -44,14 +43,4 @@ final class BatchBodies {
                     @JsonRawValue @Nullable String error) {
   }
 
-  record Usage(long promptTokens, long completionTokens, long totalTokens, boolean estimated) {
-  }
-
-  /** A succeeded item's result: the generate response. */
-  record Result(String jobId, String content, String provider, String model, @Nullable String finishReason, Usage usage,
-                BigDecimal costUsd) {
-  }
-
-  record Error(String code, String message, boolean retryable) {
-  }
 }

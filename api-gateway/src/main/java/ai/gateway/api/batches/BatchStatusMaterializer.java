@@ -5,12 +5,10 @@ import java.util.UUID;
 
 import ai.gateway.api.batches.PostgresBatches.ItemStatus;
 import ai.gateway.api.batches.PostgresBatches.ItemUpdate;
-import ai.gateway.api.error.ApiError;
-import ai.gateway.api.money.Usd;
+import ai.gateway.api.generate.GenerateResponse;
+import ai.gateway.api.jobs.JobBodies;
 import ai.gateway.schemas.Topics;
-import ai.gateway.schemas.v1.JobResult;
 import ai.gateway.schemas.v1.JobStatus;
-import ai.gateway.schemas.v1.Usage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.jspecify.annotations.Nullable;
@@ -83,26 +81,9 @@ final class BatchStatusMaterializer implements MessageListener<String, byte[]> {
     if (itemStatus == null) {
       return null;
     }
-    String result = itemStatus == ItemStatus.SUCCEEDED ? json.writeValueAsString(result(status)) : null;
+    String result = itemStatus == ItemStatus.SUCCEEDED ? json.writeValueAsString(GenerateResponse.of(status)) : null;
     String error = itemStatus == ItemStatus.FAILED || itemStatus == ItemStatus.CANCELLED
-        ? json.writeValueAsString(error(status)) : null;
+        ? json.writeValueAsString(JobBodies.Error.of(status.getError())) : null;
     return new ItemUpdate(id, status.getUserId(), itemStatus, status.getAttempt(), status.getTimestamp(), result, error);
-  }
-
-  private static BatchBodies.Result result(JobStatus status) {
-    JobResult output = status.getOutput();
-    Usage usage = status.getUsage();
-    BatchBodies.Usage usageBody = usage == null ? new BatchBodies.Usage(0, 0, 0, true)
-        : new BatchBodies.Usage(usage.getPromptTokens(), usage.getCompletionTokens(), usage.getTotalTokens(), usage.getEstimated());
-    long cost = status.getCostMicroUsd() == null ? 0 : status.getCostMicroUsd();
-    return new BatchBodies.Result(status.getJobId(), output == null ? "" : output.getContent(),
-        output == null ? "" : output.getProvider(), output == null ? "" : output.getModel(),
-        output == null ? null : output.getFinishReason(), usageBody, Usd.fromMicros(cost));
-  }
-
-  /** Through the gateway's one mapping of worker errors, as a job's error. */
-  private static BatchBodies.Error error(JobStatus status) {
-    ApiError error = ApiError.fromWorker(status.getError());
-    return new BatchBodies.Error(error.code().name(), error.detail(), error.retryable());
   }
 }

@@ -4,7 +4,7 @@ import ai.gateway.schemas.v1.Usage;
 import org.jspecify.annotations.Nullable;
 
 /** Token counts as the API shows them; {@code estimated} when the provider reported none. */
-record UsageBody(long promptTokens, long completionTokens, long totalTokens, boolean estimated) {
+public record UsageBody(long promptTokens, long completionTokens, long totalTokens, boolean estimated) {
 
   static UsageBody from(@Nullable Usage usage) {
     if (usage == null) {

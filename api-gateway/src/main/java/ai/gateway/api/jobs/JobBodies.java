@@ -1,16 +1,18 @@
 package ai.gateway.api.jobs;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import ai.gateway.api.error.ApiError;
+import ai.gateway.api.generate.GenerateResponse;
+import ai.gateway.schemas.v1.ErrorInfo;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
 /** The JSON shapes of {@code /v1/jobs}, in DESIGN.md's names and order. */
-final class JobBodies {
+public final class JobBodies {
 
   private JobBodies() {
   }
@@ -33,20 +35,19 @@ final class JobBodies {
   record Accepted(String id, String status, Links links) {
   }
 
-  record Usage(long promptTokens, long completionTokens, long totalTokens, boolean estimated) {
-  }
+  /** A failed or cancelled job's error, as a stream's error event reads (without its provider). */
+  public record Error(String code, String message, boolean retryable) {
 
-  /** A succeeded job's result: the generate response. */
-  record Result(String jobId, String content, String provider, String model, @Nullable String finishReason, Usage usage,
-                BigDecimal costUsd) {
-  }
-
-  record Error(String code, String message, boolean retryable) {
+    /** Through the gateway's one mapping of worker errors. */
+    public static Error of(@Nullable ErrorInfo info) {
+      ApiError error = ApiError.fromWorker(info);
+      return new Error(error.code().name(), error.detail(), error.retryable());
+    }
   }
 
   /** {@code GET /v1/jobs/{id}}; {@code callback} only for a job submitted with a {@code callbackUrl}. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Job(String id, String status, @Nullable Result result, @Nullable Error error, Instant createdAt,
+  record Job(String id, String status, @Nullable GenerateResponse result, @Nullable Error error, Instant createdAt,
              @Nullable Instant startedAt, @Nullable Instant finishedAt, @Nullable Map<String, String> metadata,
              @Nullable Callback callback) {
 
@@ -70,7 +71,7 @@ final class JobBodies {
 
   /** A job row as {@code GET /v1/jobs/{id}} shows it. */
   static Job job(PostgresJobs.JobRow row, tools.jackson.databind.json.JsonMapper json) {
-    Result result = row.resultJson() == null ? null : json.readValue(row.resultJson(), Result.class);
+    GenerateResponse result = row.resultJson() == null ? null : json.readValue(row.resultJson(), GenerateResponse.class);
     Error error = row.errorJson() == null ? null : json.readValue(row.errorJson(), Error.class);
     @SuppressWarnings("unchecked")
     Map<String, String> metadata = row.metadataJson() == null ? null : json.readValue(row.metadataJson(), Map.class);

@@ -3,13 +3,9 @@ package ai.gateway.api.jobs;
 import java.time.Duration;
 import java.util.UUID;
 
-import ai.gateway.api.error.ApiError;
-import ai.gateway.api.money.Usd;
+import ai.gateway.api.generate.GenerateResponse;
 import ai.gateway.schemas.Topics;
-import ai.gateway.schemas.v1.ErrorInfo;
-import ai.gateway.schemas.v1.JobResult;
 import ai.gateway.schemas.v1.JobStatus;
-import ai.gateway.schemas.v1.Usage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.jspecify.annotations.Nullable;
@@ -86,29 +82,12 @@ final class JobStatusMaterializer implements MessageListener<String, byte[]> {
     String result = null;
     String error = null;
     if (phase == JobPhase.SUCCEEDED) {
-      result = json.writeValueAsString(result(status));
+      result = json.writeValueAsString(GenerateResponse.of(status));
     } else if (phase.terminal()) {
-      error = json.writeValueAsString(error(status.getError()));
+      error = json.writeValueAsString(JobBodies.Error.of(status.getError()));
     }
     return new PostgresJobs.StatusUpdate(id, status.getUserId(), phase, status.getAttempt(), status.getTimestamp(),
         result, error);
-  }
-
-  private static JobBodies.Result result(JobStatus status) {
-    JobResult output = status.getOutput();
-    Usage usage = status.getUsage();
-    JobBodies.Usage usageBody = usage == null ? new JobBodies.Usage(0, 0, 0, true)
-        : new JobBodies.Usage(usage.getPromptTokens(), usage.getCompletionTokens(), usage.getTotalTokens(), usage.getEstimated());
-    long cost = status.getCostMicroUsd() == null ? 0 : status.getCostMicroUsd();
-    return new JobBodies.Result(status.getJobId(), output == null ? "" : output.getContent(),
-        output == null ? "" : output.getProvider(), output == null ? "" : output.getModel(),
-        output == null ? null : output.getFinishReason(), usageBody, Usd.fromMicros(cost));
-  }
-
-  /** Through the gateway's one mapping of worker errors, so a job's error reads as a stream's would. */
-  private static JobBodies.Error error(@Nullable ErrorInfo info) {
-    ApiError error = ApiError.fromWorker(info);
-    return new JobBodies.Error(error.code().name(), error.detail(), error.retryable());
   }
 
   private static @Nullable UUID parseId(String jobId) {
