@@ -37,6 +37,13 @@ public final class Topics {
   public static final TopicSpec<UsageTotalsKey, UsageTotals> USAGE_TOTALS =
       new TopicSpec<>("ai.usage.totals", new AvroSerde<>(UsageTotalsKey.class), new AvroSerde<>(UsageTotals.class), true);
 
+  /**
+   * A header on {@code ai.job-status} records: the job's {@code JobKind} by name ({@code SYNC}, {@code STREAM},
+   * {@code ASYNC}, {@code BATCH}), so a consumer that keeps only some kinds skips the others without decoding them.
+   * Records without it (older workers) are of any kind.
+   */
+  public static final String JOB_KIND_HEADER = "job-kind";
+
   public static final List<TopicSpec<?, ?>> ALL =
       List.of(JOBS, BATCH_JOBS, REPLIES, JOB_STATUS, JOB_CONTROL, PROVIDERS, USAGE, USAGE_TOTALS);
 

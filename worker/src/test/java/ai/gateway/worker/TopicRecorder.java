@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class TopicRecorder implements AutoCloseable {
 
-  /** One record as read: key, decoded value ({@code null} for a tombstone), partition order kept. */
-  record Received(String topic, @Nullable String key, @Nullable Object value) {
+  /** One record as read: key, decoded value ({@code null} for a tombstone), headers, partition order kept. */
+  record Received(String topic, @Nullable String key, @Nullable Object value, Map<String, String> headers) {
   }
 
   private final KafkaConsumer<String, byte[]> consumer;
@@ -70,7 +70,10 @@ final class TopicRecorder implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(50))) {
           Object value = record.value() == null ? null
               : specs.get(record.topic()).valueSerde().deserializer().deserialize(record.topic(), record.value());
-          received.add(new Received(record.topic(), record.key(), value));
+          Map<String, String> headers = new java.util.HashMap<>();
+          record.headers().forEach(header -> headers.put(header.key(),
+              new String(header.value(), java.nio.charset.StandardCharsets.UTF_8)));
+          received.add(new Received(record.topic(), record.key(), value, Map.copyOf(headers)));
         }
       }
     } catch (WakeupException e) {

@@ -167,6 +167,10 @@ class WorkerIT {
     assertThat(statuses).extracting(JobStatus::getState).containsExactly(JobState.RUNNING, JobState.SUCCEEDED);
     assertThat(statuses.get(0).getLeaseExpiresAt()).isAfter(statuses.get(0).getTimestamp());
     assertThat(statuses.get(1).getOutput().getContent()).isEqualTo(call.content());
+    // labelled with the job's kind, for consumers that skip other kinds' statuses undecoded
+    assertThat(recorder.all(Topics.JOB_STATUS.defaultName())).filteredOn(record -> job.getJobId().equals(record.key()))
+        .extracting(record -> record.headers().get(Topics.JOB_KIND_HEADER))
+        .containsOnly(job.getKind().name());
 
     // the finished job's offset is committed
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->

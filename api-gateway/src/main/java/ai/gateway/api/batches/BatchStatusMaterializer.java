@@ -7,7 +7,9 @@ import ai.gateway.api.batches.PostgresBatches.ItemStatus;
 import ai.gateway.api.batches.PostgresBatches.ItemUpdate;
 import ai.gateway.api.generate.GenerateResponse;
 import ai.gateway.api.jobs.JobBodies;
+import ai.gateway.api.kafka.JobKindHeader;
 import ai.gateway.schemas.Topics;
+import ai.gateway.schemas.v1.JobKind;
 import ai.gateway.schemas.v1.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -42,6 +44,9 @@ final class BatchStatusMaterializer implements MessageListener<String, byte[]> {
 
   @Override
   public void onMessage(ConsumerRecord<String, byte[]> record) {
+    if (!JobKindHeader.mayBe(record, JobKind.BATCH)) {
+      return;
+    }
     JobStatus status;
     try {
       status = record.value() == null ? null : Topics.JOB_STATUS.valueSerde().deserializer().deserialize(record.topic(), record.value());

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.UUID;
 
 import ai.gateway.api.generate.GenerateResponse;
+import ai.gateway.api.kafka.JobKindHeader;
 import ai.gateway.schemas.Topics;
+import ai.gateway.schemas.v1.JobKind;
 import ai.gateway.schemas.v1.JobStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -21,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Applying is idempotent and forward-only ({@link JobPhase#advances}): a record applied twice, an old one
  * read after a newer one, and the same record applied by two instances change nothing the second time. Statuses
- * of sync, stream and batch jobs match no row and are skipped.
+ * of sync, stream and batch jobs match no row and are skipped; those a worker labelled with their kind
+ * ({@link ai.gateway.schemas.Topics#JOB_KIND_HEADER}) are skipped before decoding.
  */
 final class JobStatusMaterializer implements MessageListener<String, byte[]> {
 
@@ -41,6 +44,9 @@ final class JobStatusMaterializer implements MessageListener<String, byte[]> {
 
   @Override
   public void onMessage(ConsumerRecord<String, byte[]> record) {
+    if (!JobKindHeader.mayBe(record, JobKind.ASYNC)) {
+      return;
+    }
     JobStatus status;
     try {
       status = record.value() == null ? null : Topics.JOB_STATUS.valueSerde().deserializer().deserialize(record.topic(), record.value());

@@ -97,7 +97,7 @@ final class JobRun implements CallListener {
   /** Starts the attempt; returns at once. */
   void start() {
     synchronized (this) {
-      publish(context.publisher().status(records.running(receivedAt, receivedAt.plus(context.leaseDuration()))));
+      publish(context.publisher().status(records.running(receivedAt, receivedAt.plus(context.leaseDuration())), job.getKind()));
       heartbeat = Flux.interval(context.heartbeatInterval()).subscribe(tick -> renewLease());
     }
     attempt()
@@ -118,7 +118,7 @@ final class JobRun implements CallListener {
       return;
     }
     Instant now = context.clock().instant();
-    context.publisher().status(records.running(now, now.plus(context.leaseDuration())));
+    context.publisher().status(records.running(now, now.plus(context.leaseDuration())), job.getKind());
   }
 
   /** A CANCEL for this job: ends it CANCELLED unless it already ended. Idempotent. */
@@ -299,7 +299,7 @@ final class JobRun implements CallListener {
     Answer answer = new Answer(content.toString(), made.provider(), model, finish.finishReason(), usage, cost.microUsd());
     publish(context.publisher().reply(records.done(++seq, answer, now)));
     publish(context.publisher().usage(records.usage(made, finish.model(), usage, cost, UsageOutcome.SUCCEEDED, null, now)));
-    publish(context.publisher().status(records.succeeded(answer, now)));
+    publish(context.publisher().status(records.succeeded(answer, now), job.getKind()));
     context.metrics().ended(made.provider(), null);
   }
 
@@ -322,7 +322,7 @@ final class JobRun implements CallListener {
       publish(context.publisher().usage(records.usage(made, finished == null ? null : finished.model(), usage, cost,
           outcome(error.getCode()), error, now)));
     }
-    publish(context.publisher().status(records.ended(error, usage, costMicroUsd, now)));
+    publish(context.publisher().status(records.ended(error, usage, costMicroUsd, now), job.getKind()));
     context.reporting().report(jobId(), error);
     context.metrics().ended(error.getProvider(), error.getCode());
   }

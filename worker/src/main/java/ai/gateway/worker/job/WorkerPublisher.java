@@ -1,6 +1,7 @@
 package ai.gateway.worker.job;
 
 import ai.gateway.schemas.v1.GenerationEvent;
+import ai.gateway.schemas.v1.JobKind;
 import ai.gateway.schemas.v1.JobStatus;
 import ai.gateway.schemas.v1.ProviderCapabilities;
 import ai.gateway.schemas.v1.UsageEvent;
@@ -18,7 +19,7 @@ interface WorkerPublisher {
   CompletableFuture<Void> reply(GenerationEvent event);
 
   /** {@code ai.job-status}, keyed by job id. */
-  CompletableFuture<Void> status(JobStatus status);
+  CompletableFuture<Void> status(JobStatus status, JobKind kind);
 
   /** {@code ai.usage}, keyed by user id. */
   CompletableFuture<Void> usage(UsageEvent usage);

@@ -1,6 +1,7 @@
 package ai.gateway.worker.job;
 
 import ai.gateway.schemas.v1.GenerationEvent;
+import ai.gateway.schemas.v1.JobKind;
 import ai.gateway.schemas.v1.JobStatus;
 import ai.gateway.schemas.v1.ProviderCapabilities;
 import ai.gateway.schemas.v1.UsageEvent;
@@ -61,7 +62,7 @@ final class RecordingPublisher implements WorkerPublisher {
   }
 
   @Override
-  public CompletableFuture<Void> status(JobStatus status) {
+  public CompletableFuture<Void> status(JobStatus status, JobKind kind) {
     records.add(status);
     return CompletableFuture.completedFuture(null);
   }
