@@ -32,7 +32,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * One attempt of one job: RUNNING, then the provider's deltas as CHUNKs, then exactly one DONE or ERROR,
+ * One attempt of one job: RUNNING, then the provider's text as CHUNKs (see {@link #sendChunk}), then exactly one DONE or ERROR,
  * one usage event per provider call (retries and fallbacks included, see {@link CallListener}), and the
  * terminal status. Which provider, and whether a failed call is repeated, is {@code ProviderCalls}'s decision.
  *
@@ -64,6 +64,9 @@ final class JobRun implements CallListener {
   // guarded by this
   private int seq;
   private final StringBuilder content = new StringBuilder();
+  /** Text received while this attempt's previous chunk was not yet on the broker: the next chunk's text. */
+  private final StringBuilder unsentText = new StringBuilder();
+  private boolean chunkInFlight;
   private @Nullable UsageReport reportedUsage;
   private @Nullable Finished finished;
   private @Nullable ProviderCall call;
@@ -218,12 +221,42 @@ final class JobRun implements CallListener {
     }
     if (event instanceof TextDelta delta) {
       content.append(delta.text());
-      publish(context.publisher().reply(records.chunk(++seq, delta.text(), context.clock().instant())));
+      if (chunkInFlight) {
+        unsentText.append(delta.text());
+      } else {
+        sendChunk(delta.text());
+      }
     } else if (event instanceof UsageReport usage) {
       reportedUsage = usage;
     } else if (event instanceof Finished finish) {
       finished = finish;
     }
+  }
+
+  /**
+   * One CHUNK record. Until the broker has it, the attempt's further text is held and goes out as one CHUNK when
+   * it does (or before the terminal event): a first delta leaves at once, and the records per answer shrink with
+   * the broker's delay, so a loaded broker and gateway get fewer, larger chunks instead of a longer queue. With
+   * an idle broker (acknowledged within a token's gap) every delta is its own chunk, as before.
+   */
+  private void sendChunk(String text) {
+    chunkInFlight = true;
+    CompletableFuture<Void> sent = context.publisher().reply(records.chunk(++seq, text, context.clock().instant()));
+    publish(sent);
+    sent.whenComplete((ok, error) -> chunkSent());
+  }
+
+  private synchronized void chunkSent() {
+    chunkInFlight = false;
+    if (!ended && !unsentText.isEmpty()) {
+      sendHeldText();
+    }
+  }
+
+  private void sendHeldText() {
+    String text = unsentText.toString();
+    unsentText.setLength(0);
+    sendChunk(text);
   }
 
   private synchronized Ending success() {
@@ -260,6 +293,9 @@ final class JobRun implements CallListener {
       ended = true;
       if (heartbeat != null) {
         heartbeat.dispose();
+      }
+      if (!unsentText.isEmpty()) {
+        sendHeldText(); // what the provider sent is shown (and counted in the estimate) before the end
       }
       Instant now = context.clock().instant();
       if (ending.error() == null) {

@@ -42,6 +42,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
 
 /**
  * The attempt's record sequence against scripted providers, with the real retry, fallback and circuit
@@ -114,6 +115,71 @@ class JobRunnerTest {
       assertThat(request.clientRequestId()).isEqualTo(job.getJobId());
       assertThat(request.systemPrompt()).isEqualTo("Be brief.");
     });
+  }
+
+  @Test
+  void shouldSendTextThatArrivesWhileAChunkIsUnacknowledgedAsOneChunkWhenItIsAcknowledged() {
+    // given a provider whose deltas the test releases, and a broker that acknowledges only when told
+    Sinks.Many<ProviderEvent> provider = Sinks.many().unicast().onBackpressureBuffer();
+    openai.script = request -> provider.asFlux();
+    published.holdReplies = true;
+    GenerationJob job = JobFixtures.streamJob().build();
+    CompletableFuture<Void> completion = runner.start(job);
+    await().until(() -> openai.requests.size() == 1);
+
+    // when: the first delta goes out at once; two more arrive before the broker has it
+    provider.tryEmitNext(new TextDelta("Hel"));
+    provider.tryEmitNext(new TextDelta("lo"));
+    provider.tryEmitNext(new TextDelta(" the"));
+
+    // then
+    assertThat(published.replies(job.getJobId())).extracting(GenerationEvent::getContent).containsExactly("Hel");
+
+    // when the broker acknowledges it, the held text leaves as one chunk
+    published.acknowledgeReplies();
+
+    // then
+    assertThat(published.replies(job.getJobId())).extracting(GenerationEvent::getContent).containsExactly("Hel", "lo the");
+
+    // when more text arrives while that one is unacknowledged, and the answer ends
+    provider.tryEmitNext(new TextDelta("re"));
+    provider.tryEmitNext(new UsageReport(7, 3, 10));
+    provider.tryEmitNext(new Finished("stop", "gpt-4o-mini", null));
+    provider.tryEmitComplete();
+    await().until(() -> published.kinds().contains("reply:DONE"));
+    published.acknowledgeReplies();
+    completion.join();
+
+    // then the held text goes out before the terminal event, and nothing is lost or repeated
+    assertThat(published.kinds()).containsExactly("status:RUNNING", "reply:CHUNK", "reply:CHUNK", "reply:CHUNK",
+        "reply:DONE", "usage:SUCCEEDED", "status:SUCCEEDED");
+    assertThat(published.replies(job.getJobId())).extracting(GenerationEvent::getSeq).containsExactly(1, 2, 3, 4);
+    assertThat(published.replies(job.getJobId()).subList(0, 3)).extracting(GenerationEvent::getContent)
+        .containsExactly("Hel", "lo the", "re");
+    assertThat(published.statuses().get(1).getOutput().getContent()).isEqualTo("Hello there");
+  }
+
+  @Test
+  void shouldSendHeldTextBeforeTheErrorWhenTheProviderFailsMidStream() {
+    // given a broker that has not acknowledged the first chunk when the provider fails
+    published.holdReplies = true;
+    openai.script = request -> Flux.<ProviderEvent>just(new TextDelta("Hello"), new TextDelta(" wor"))
+        .concatWith(Flux.error(new ProviderException(FailureClass.TRANSIENT, "the provider failed")));
+    GenerationJob job = JobFixtures.streamJob().build();
+
+    // when
+    CompletableFuture<Void> completion = runner.start(job);
+    await().until(() -> published.kinds().contains("reply:ERROR"));
+    published.acknowledgeReplies();
+    completion.join();
+
+    // then
+    assertThat(published.replies(job.getJobId())).extracting(GenerationEvent::getType)
+        .containsExactly(GenerationEventType.CHUNK, GenerationEventType.CHUNK, GenerationEventType.ERROR);
+    assertThat(published.replies(job.getJobId()).subList(0, 2)).extracting(GenerationEvent::getContent)
+        .containsExactly("Hello", " wor");
+    assertThat(published.usages(job.getJobId())).singleElement()
+        .satisfies(usage -> assertThat(usage.getCompletionTokens()).isEqualTo(3)); // "Hello wor": 9 characters
   }
 
   @Test

@@ -16,6 +16,9 @@ final class RecordingPublisher implements WorkerPublisher {
 
   final List<Object> records = new CopyOnWriteArrayList<>();
   volatile boolean failUsage;
+  /** When set, replies stay unacknowledged (their futures pending) until {@link #acknowledgeReplies()}. */
+  volatile boolean holdReplies;
+  private final List<CompletableFuture<Void>> heldReplies = new CopyOnWriteArrayList<>();
   final AtomicReference<@Nullable ProviderCapabilities> capabilities = new AtomicReference<>();
 
   List<String> kinds() {
@@ -58,7 +61,19 @@ final class RecordingPublisher implements WorkerPublisher {
   @Override
   public CompletableFuture<Void> reply(GenerationEvent event) {
     records.add(event);
+    if (holdReplies) {
+      CompletableFuture<Void> held = new CompletableFuture<>();
+      heldReplies.add(held);
+      return held;
+    }
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** The broker takes every reply held so far. */
+  void acknowledgeReplies() {
+    List<CompletableFuture<Void>> held = List.copyOf(heldReplies);
+    heldReplies.removeAll(held);
+    held.forEach(future -> future.complete(null));
   }
 
   @Override
