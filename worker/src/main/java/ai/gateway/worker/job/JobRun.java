@@ -3,6 +3,7 @@ package ai.gateway.worker.job;
 import ai.gateway.schemas.v1.ErrorCode;
 import ai.gateway.schemas.v1.ErrorInfo;
 import ai.gateway.schemas.v1.GenerationJob;
+import ai.gateway.schemas.v1.JobKind;
 import ai.gateway.schemas.v1.Usage;
 import ai.gateway.schemas.v1.UsageOutcome;
 import ai.gateway.worker.job.JobRecords.Answer;
@@ -165,7 +166,7 @@ final class JobRun implements CallListener {
 
   @Override
   public synchronized boolean answerStarted() {
-    return seq > 0;
+    return seq > 0 || !content.isEmpty(); // text held back (a sync job's) was received all the same
   }
 
   /** A call failed before any text went out and another follows: its usage event goes out now. */
@@ -221,7 +222,7 @@ final class JobRun implements CallListener {
     }
     if (event instanceof TextDelta delta) {
       content.append(delta.text());
-      if (chunkInFlight) {
+      if (chunkInFlight || job.getKind() == JobKind.SYNC) {
         unsentText.append(delta.text());
       } else {
         sendChunk(delta.text());
@@ -237,7 +238,8 @@ final class JobRun implements CallListener {
    * One CHUNK record. Until the broker has it, the attempt's further text is held and goes out as one CHUNK when
    * it does (or before the terminal event): a first delta leaves at once, and the records per answer shrink with
    * the broker's delay, so a loaded broker and gateway get fewer, larger chunks instead of a longer queue. With
-   * an idle broker (acknowledged within a token's gap) every delta is its own chunk, as before.
+   * an idle broker (acknowledged within a token's gap) every delta is its own chunk, as before. A sync job's
+   * caller sees nothing before the end, so its text is held to the end: one CHUNK just before the DONE.
    */
   private void sendChunk(String text) {
     chunkInFlight = true;

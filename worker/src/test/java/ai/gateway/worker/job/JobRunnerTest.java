@@ -7,6 +7,7 @@ import ai.gateway.schemas.v1.ErrorCode;
 import ai.gateway.schemas.v1.GenerationEvent;
 import ai.gateway.schemas.v1.GenerationEventType;
 import ai.gateway.schemas.v1.GenerationJob;
+import ai.gateway.schemas.v1.JobKind;
 import ai.gateway.schemas.v1.JobStatus;
 import ai.gateway.schemas.v1.UsageEvent;
 import ai.gateway.schemas.v1.UsageOutcome;
@@ -157,6 +158,22 @@ class JobRunnerTest {
     assertThat(published.replies(job.getJobId()).subList(0, 3)).extracting(GenerationEvent::getContent)
         .containsExactly("Hel", "lo the", "re");
     assertThat(published.statuses().get(1).getOutput().getContent()).isEqualTo("Hello there");
+  }
+
+  @Test
+  void shouldSendASyncJobsTextAsOneChunkBeforeItsDone() {
+    // given
+    openai.script = request -> Flux.just(new TextDelta("Hel"), new TextDelta("lo"), new TextDelta(" there"),
+        new UsageReport(7, 3, 10), new Finished("stop", "gpt-4o-mini", null));
+    GenerationJob job = JobFixtures.streamJob().setKind(JobKind.SYNC).build();
+
+    // when
+    runner.start(job).join();
+
+    // then
+    assertThat(published.kinds()).containsExactly("status:RUNNING", "reply:CHUNK", "reply:DONE", "usage:SUCCEEDED",
+        "status:SUCCEEDED");
+    assertThat(published.replies(job.getJobId()).get(0).getContent()).isEqualTo("Hello there");
   }
 
   @Test
