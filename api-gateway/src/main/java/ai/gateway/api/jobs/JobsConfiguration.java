@@ -27,6 +27,7 @@ import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.util.backoff.FixedBackOff;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -50,9 +51,10 @@ class JobsConfiguration {
         settings.lifetime());
   }
 
+  /** Stream owners are written in batches of up to 500 rows, gathered for at most 20 ms. */
   @Bean
   StreamOwners streamOwners(PostgresJobs jobs) {
-    return (jobId, userId) -> jobs.recordStream(UUID.fromString(jobId), userId);
+    return new BatchedStreamOwners(jobs, Duration.ofMillis(20), 500, Schedulers.parallel());
   }
 
   /** Publishes a due callback on {@code ai.callbacks} and waits for the broker's answer (the publish timeout). */

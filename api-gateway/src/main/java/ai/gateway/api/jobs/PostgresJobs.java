@@ -97,10 +97,10 @@ final class PostgresJobs {
         .defaultIfEmpty(Optional.empty()));
   }
 
-  /** The owner of a job streamed with POST /v1/generate/stream (see {@link ai.gateway.api.generate.StreamOwners}). */
-  Mono<Void> recordStream(UUID id, String userId) {
-    return guard(db.sql("insert into stream_jobs (job_id, user_id) values (:id, :user) on conflict do nothing")
-        .bind("id", id).bind("user", userId).fetch().rowsUpdated()).then();
+  /** The owners of jobs streamed with POST /v1/generate/stream (see {@link ai.gateway.api.generate.StreamOwners}). */
+  Mono<Void> recordStreams(UUID[] ids, String[] userIds) {
+    return guard(db.sql("insert into stream_jobs (job_id, user_id) select * from unnest(:ids, :users) on conflict do nothing")
+        .bind("ids", ids).bind("users", userIds).fetch().rowsUpdated()).then();
   }
 
   Mono<Boolean> ownsStream(String userId, UUID id) {
