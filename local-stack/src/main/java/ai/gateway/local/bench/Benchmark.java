@@ -46,8 +46,12 @@ public final class Benchmark {
   private static final int PER_USER = 10; // the design's limit: 10 a minute
 
   /** What to run. */
+  private static final int WARM_UP_CONCURRENCY = 64;
+  private static final double QUIET_CPU_SECONDS = 0.15;
+
   public record Options(List<Integer> levels, List<Integer> requests, int warmUp, int maxTokens,
-      int usagePerSecond, int usageSeconds, Path out, List<String> serviceJvmArgs, boolean portkey) {
+      int usagePerSecond, int usageSeconds, Path out, List<String> serviceJvmArgs, boolean portkey,
+      Duration settle) {
 
     static Options parse(String... args) {
       Map<String, String> given = new LinkedHashMap<>();
@@ -61,7 +65,7 @@ public final class Benchmark {
       Options options = new Options(
           ints(given.getOrDefault("levels", "1,64,256")),
           ints(given.getOrDefault("requests", "200,4000,8000")),
-          Integer.parseInt(given.getOrDefault("warm-up", "400")),
+          Integer.parseInt(given.getOrDefault("warm-up", "3000")),
           Integer.parseInt(given.getOrDefault("max-tokens", "100")),
           Integer.parseInt(given.getOrDefault("usage-per-second", "1000")),
           Integer.parseInt(given.getOrDefault("usage-seconds", "20")),
@@ -69,7 +73,9 @@ public final class Benchmark {
           // e.g. --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
           List.of(given.getOrDefault("service-jvm-args", "-Xmx768m").strip().split("\\s+")),
           // --portkey=false leaves the peer out; by default it runs wherever node is installed.
-          Boolean.parseBoolean(given.getOrDefault("portkey", "true")));
+          Boolean.parseBoolean(given.getOrDefault("portkey", "true")),
+          // at most this long after the warm-up for the services' CPU to settle (--settle=0 does not wait)
+          Duration.ofSeconds(Integer.parseInt(given.getOrDefault("settle", "60"))));
       if (options.levels.size() != options.requests.size()) {
         throw new IllegalArgumentException("--levels and --requests need as many values each");
       }
@@ -158,6 +164,24 @@ public final class Benchmark {
     }
   }
 
+  /**
+   * Waits until the processes together use less than {@link #QUIET_CPU_SECONDS} of CPU in a second, or
+   * {@code limit}; returns what they used in the last second.
+   */
+  private static double settle(List<Long> pids, Duration limit) throws InterruptedException {
+    if (limit.isZero()) {
+      return Double.NaN;
+    }
+    long deadline = System.nanoTime() + limit.toNanos();
+    double used;
+    do {
+      double before = pids.stream().mapToDouble(ProcessStats::cpuSeconds).sum();
+      Thread.sleep(1000); // sampling a process's CPU over a second of wall time, not waiting for a condition
+      used = pids.stream().mapToDouble(ProcessStats::cpuSeconds).sum() - before;
+    } while (used > QUIET_CPU_SECONDS && System.nanoTime() < deadline);
+    return used;
+  }
+
   private static Path out(Options options) {
     return options.out().toAbsolutePath();
   }
@@ -180,16 +204,25 @@ public final class Benchmark {
     pids.put(HARNESS, ProcessHandle.current().pid());
     ProcessStats stats = new ProcessStats(pids);
 
-    // Warm-up (not recorded): the JITs of every process and the connection pools.
+    // Warm-up (not recorded): the JITs of every process and the connection pools. A JFR recording showed the
+    // services' JIT compiler threads using more CPU than their request threads through the first measured runs
+    // after 400 warm-up requests at concurrency 16, so the warm-up runs at concurrency 64 and then waits for the
+    // services to go quiet (the compile queues drained) before anything is measured.
     started = System.nanoTime();
-    Load.run("warm-up", 16, options.warmUp(), targets::gatewayStream);
-    Load.run("warm-up", 16, options.warmUp(), targets::gatewaySync);
-    Load.run("warm-up", 16, options.warmUp(), targets::directStream);
+    Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewayStream);
+    Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewaySync);
+    Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::directStream);
     if (portkey != null) {
-      Load.run("warm-up", 16, options.warmUp(), targets::portkeyStream);
-      Load.run("warm-up", 16, options.warmUp(), targets::portkeySync);
+      Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::portkeyStream);
+      Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::portkeySync);
     }
     progress("warmed up", started);
+    started = System.nanoTime();
+    double idleCpu = settle(List.of(pids.get(GATEWAY), pids.get(WORKER), pids.get(AGGREGATOR)), options.settle());
+    if (!Double.isNaN(idleCpu)) {
+      progress(String.format(Locale.ROOT, "services settled (%.0f ms CPU in their last second)", idleCpu * 1000),
+          started);
+    }
 
     List<Load.Result> loads = new ArrayList<>();
     Map<String, Map<String, ProcessStats.Usage>> usage = new LinkedHashMap<>();
@@ -254,7 +287,7 @@ public final class Benchmark {
     md.append(String.format(Locale.ROOT, "Load average (1, 5, 15 min) before the run: %s; after: %s.%n%n",
         run.loadBefore(), run.loadAfter()));
     md.append(String.format(Locale.ROOT, "Pinned: the simulator answers %d tokens, the first after %d ms, then %.0f "
-            + "tokens/s; maxTokens %d; %d warm-up requests per target at concurrency 16; service JVMs `%s`.%n",
+            + "tokens/s; maxTokens %d; %d warm-up requests per target at concurrency 64, then a wait for the services' CPU to settle; service JVMs `%s`.%n",
         SIMULATOR.answerTokens(), SIMULATOR.timeToFirstToken().toMillis(), SIMULATOR.tokensPerSecond(),
         options.maxTokens(), options.warmUp(), String.join(" ", options.serviceJvmArgs())));
     md.append(String.format(Locale.ROOT, "Limits on: the design's 10 requests a minute and 60 an hour per user, 20 open "
