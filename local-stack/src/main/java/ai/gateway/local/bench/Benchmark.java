@@ -226,18 +226,19 @@ public final class Benchmark {
 
     List<Load.Result> loads = new ArrayList<>();
     Map<String, Map<String, ProcessStats.Usage>> usage = new LinkedHashMap<>();
+    TopicRecords records = new TopicRecords(stack.bootstrapServers());
     for (int i = 0; i < options.levels().size(); i++) {
       int level = options.levels().get(i);
       int requests = options.requests().get(i);
-      loads.add(measured(stats, usage, "direct-stream", level, requests, targets::directStream));
-      loads.add(measured(stats, usage, "gateway-stream", level, requests, targets::gatewayStream));
+      loads.add(measured(stats, records, usage, "direct-stream", level, requests, targets::directStream));
+      loads.add(measured(stats, records, usage, "gateway-stream", level, requests, targets::gatewayStream));
       if (portkey != null) {
-        loads.add(measured(stats, usage, "portkey-stream", level, requests, targets::portkeyStream));
+        loads.add(measured(stats, records, usage, "portkey-stream", level, requests, targets::portkeyStream));
       }
-      loads.add(measured(stats, usage, "direct-sync", level, requests, targets::directSync));
-      loads.add(measured(stats, usage, "gateway-sync", level, requests, targets::gatewaySync));
+      loads.add(measured(stats, records, usage, "direct-sync", level, requests, targets::directSync));
+      loads.add(measured(stats, records, usage, "gateway-sync", level, requests, targets::gatewaySync));
       if (portkey != null) {
-        loads.add(measured(stats, usage, "portkey-sync", level, requests, targets::portkeySync));
+        loads.add(measured(stats, records, usage, "portkey-sync", level, requests, targets::portkeySync));
       }
     }
     started = System.nanoTime();
@@ -246,7 +247,8 @@ public final class Benchmark {
     progress("usage freshness measured", started);
     Run run = new Run(Instant.now(), commit(home), loadBefore, loadAverage(), portkeySkipped,
         portkey == null ? null : portkeyVersion(home), keys.users());
-    String markdown = markdown(options, run, loads, freshness, usage);
+    String markdown = markdown(options, run, loads, freshness, usage) + records.markdown();
+    records.close();
     String svg = Chart.svg(loads, options.levels(), run.subtitle());
     write(out(options), loads, freshness, markdown, svg);
     return new Report(loads, freshness, usage, keys.users(), portkeySkipped, markdown);
@@ -264,11 +266,19 @@ public final class Benchmark {
     }
   }
 
-  private static Load.Result measured(ProcessStats stats, Map<String, Map<String, ProcessStats.Usage>> usage,
-      String target, int level, int requests, Load.Call call) throws InterruptedException {
+  private static Load.Result measured(ProcessStats stats, TopicRecords records,
+      Map<String, Map<String, ProcessStats.Usage>> usage, String target, int level, int requests, Load.Call call)
+      throws InterruptedException {
+    boolean counted = target.startsWith("gateway");
+    if (counted) {
+      records.start();
+    }
     stats.start();
     Load.Result result = Load.run(target, level, requests, call);
     usage.put(target + "@" + level, stats.stop());
+    if (counted) {
+      records.stop(target + "@" + level, result.completed());
+    }
     System.err.printf(Locale.ROOT, "Benchmark: %s@%d: %d requests, %d errors, %.1f s%n", target, level,
         result.completed(), result.errors(), result.seconds());
     return result;

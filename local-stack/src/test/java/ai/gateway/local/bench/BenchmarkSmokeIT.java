@@ -72,7 +72,8 @@ class BenchmarkSmokeIT {
     assertThat(out.resolve("report.md")).hasContent(report.markdown());
     assertThat(out.resolve("gateway-stream-c4-first-token.hgrm")).exists();
     assertThat(Files.readString(out.resolve("usage-freshness.hgrm"))).contains("Percentile");
-    assertThat(report.markdown()).contains("| gateway-sync | 4 | 16 | 0 |", "Usage freshness", "Limits raised: none");
+    assertThat(report.markdown()).contains("| gateway-sync | 4 | 16 | 0 |", "Usage freshness", "Limits raised: none",
+        "Kafka records per request", "| gateway-sync@4 |");
     assertThat(Files.readString(out.resolve("latency.svg"))).startsWith("<svg").contains("<polyline", "gateway");
   }
 }
