@@ -90,6 +90,53 @@ class SlowClientIT {
     }
   }
 
+  /**
+   * A keep-alive client whose request is refused before its body is read (401 here; 406, 413, 415 likewise) and
+   * that sends its next request on the same connection: the refused body must not be taken for the next request,
+   * nor leave the connection hanging. The server either answers the next request or says it closes
+   * ({@code Connection: close}) with the refusal.
+   */
+  @Test
+  void shouldAnswerTheNextRequestOnAConnectionWhoseRefusedBodyWasNotRead() throws IOException {
+    try (Socket socket = connect()) {
+      socket.setSoTimeout((int) Duration.ofSeconds(5).toMillis());
+      OutputStream out = socket.getOutputStream();
+      byte[] body = ("{\"prompt\":\"" + "x".repeat(8_000) + "\"}").getBytes(StandardCharsets.US_ASCII);
+      out.write(("POST /v1/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      InputStream in = socket.getInputStream();
+      String refused = response(in);
+      assertThat(refused).startsWith("HTTP/1.1 401");
+      if (refused.toLowerCase(java.util.Locale.ROOT).contains("connection: close")) {
+        return; // the server said it closes: a client opens a new connection
+      }
+
+      out.write("GET /actuator/health/liveness HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+
+      assertThat(response(in)).as("the next request on the kept-alive connection").startsWith("HTTP/1.1 200");
+    }
+  }
+
+  /** One response: its head, then as many body bytes as its Content-Length says (the head alone without one). */
+  private static String response(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        return head.toString();
+      }
+      head.append((char) b);
+    }
+    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    if (length.find()) {
+      in.readNBytes(Integer.parseInt(length.group(1)));
+    }
+    return head.toString();
+  }
+
   private Socket connect() throws IOException {
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout((int) DRIBBLE.toMillis());
