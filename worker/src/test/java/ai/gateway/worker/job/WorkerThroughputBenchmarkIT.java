@@ -44,7 +44,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The chosen intake once more, now with the whole worker (the real {@link JobRunner}, provider adapter over
- * HTTP, every record published, leases renewed) against the provider simulator: 2,000 jobs in flight whose
+ * HTTP, every record published, leases renewed) against the provider simulator: 2,000 jobs in flight, spread
+ * round-robin over the OpenAI, Anthropic and Gemini adapters (each on the simulator's matching endpoint), whose
  * answers ({@code sim-ms-<N>}, 5 tokens) are spread uniformly over 0.2–20 s. Completions are read from
  * {@code ai.job-status} as any consumer would. Only with {@code -Dbench=true} (about 80 s); appends its
  * row to {@code target/worker-throughput-benchmark.md}.
@@ -56,6 +57,8 @@ class WorkerThroughputBenchmarkIT {
   /** The same jobs as the intake benchmark, measured longer: starting 2,000 real calls at once takes seconds here. */
   private static final IntakeDesignsBenchmarkIT.Load LOAD = new IntakeDesignsBenchmarkIT.Load(2000, 200, 20_000,
       11_000, Duration.ofSeconds(40));
+  /** Jobs go round-robin to the three real adapters, each pointed at the simulator's matching endpoint. */
+  private static final List<String> PROVIDERS = List.of("openai", "anthropic", "gemini");
   private static final EmbeddedKafkaKraftBroker BROKER = startBroker();
   private static final ProviderSimulator SIMULATOR = ProviderSimulator.start(
       SimulatorConfig.defaults().withAnswerTokens(5));
@@ -65,6 +68,10 @@ class WorkerThroughputBenchmarkIT {
     registry.add("spring.kafka.bootstrap-servers", BROKER::getBrokersAsString);
     registry.add("worker.providers.openai.base-url", SIMULATOR::openAiBaseUrl);
     registry.add("worker.providers.openai.api-key", () -> "sk-bench");
+    registry.add("worker.providers.anthropic.base-url", SIMULATOR::anthropicBaseUrl);
+    registry.add("worker.providers.anthropic.api-key", () -> "sk-bench");
+    registry.add("worker.providers.gemini.base-url", SIMULATOR::geminiBaseUrl);
+    registry.add("worker.providers.gemini.api-key", () -> "sk-bench");
     registry.add("worker.max-in-flight", () -> LOAD.inFlight());
     registry.add("worker.group-id", () -> "ai-workers-bench");
   }
@@ -98,12 +105,13 @@ class WorkerThroughputBenchmarkIT {
 
       // when
       Instant now = Instant.now();
-      for (long duration : durations) {
+      for (int i = 0; i < durations.size(); i++) {
+        long duration = durations.get(i);
         GenerationJob job = GenerationJob.newBuilder()
             .setJobId(UUID.randomUUID().toString())
             .setUserId("bench-user-" + random.nextInt(50))
             .setKind(JobKind.ASYNC)
-            .setProvider("openai")
+            .setProvider(PROVIDERS.get(i % PROVIDERS.size()))
             .setModel("sim-ms-" + duration)
             .setPrompt("bench")
             .setMaxTokens(5)
@@ -128,7 +136,7 @@ class WorkerThroughputBenchmarkIT {
       int done = statuses.endedBetween(Duration.ZERO, window);
       int ideal = IdealSchedule.completedBy(durations, LOAD.inFlight(), window);
       double steady = statuses.endedBetween(window.dividedBy(2), window) / (window.toMillis() / 2000.0);
-      String row = String.format("| worker: ConsumerGroupJobIntake + JobRunner + OpenAI adapter → simulator | %d | "
+      String row = String.format("| worker: ConsumerGroupJobIntake + JobRunner + OpenAI, Anthropic and Gemini adapters → simulator | %d | "
               + "%d / %d = %.0f %% | %.0f/s (asymptote %.0f/s) = %.0f %% | %.2f | %d | %d failed |",
           statuses.peakRunning(), done, ideal, 100.0 * done / ideal, steady, LOAD.idealRate(),
           100.0 * steady / LOAD.idealRate(), statuses.stretch(nominal), threads.peakAdded(), statuses.failed());
