@@ -38,6 +38,7 @@ public final class ProviderHttp implements AutoCloseable {
   private final WebClient client;
   private final Duration idleTimeout;
   private final IntConsumer onRead;
+  private final String base;
 
   /**
    * @param name the pool's name (metrics, thread names), the provider's name
@@ -46,6 +47,8 @@ public final class ProviderHttp implements AutoCloseable {
   public ProviderHttp(String name, ProviderProperties properties, URI baseUrl, IntConsumer onRead) {
     this.idleTimeout = properties.idleTimeout();
     this.onRead = onRead;
+    String url = baseUrl.toString();
+    this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.connections = ConnectionProvider.builder(name)
         .maxConnections(properties.maxConnections())
         .pendingAcquireMaxCount(properties.pendingAcquireMaxCount())
@@ -69,6 +72,15 @@ public final class ProviderHttp implements AutoCloseable {
 
   public WebClient client() {
     return client;
+  }
+
+  /**
+   * The absolute URI of a fixed path under the base URL, made once: a request given a {@code URI} skips the
+   * URI-template parsing and expansion WebClient does for a {@code String} on every call (about an eighth of
+   * starting a call, in a profile of 2,000 starting at once).
+   */
+  public URI endpoint(String path) {
+    return URI.create(base + path);
   }
 
   /** The body as the network delivered it, read by read, each read's buffer released at once. */

@@ -33,6 +33,7 @@ public final class AnthropicAdapter extends ConfiguredProvider implements AutoCl
   private final Secret apiKey;
   private final URI baseUrl;
   private final ProviderHttp http;
+  private final URI messages;
   private final Clock clock = Clock.systemUTC();
 
   public AnthropicAdapter(ProviderProperties properties) {
@@ -45,6 +46,7 @@ public final class AnthropicAdapter extends ConfiguredProvider implements AutoCl
     this.apiKey = Objects.requireNonNull(properties.resolvedApiKey(), "Anthropic is not configured: no API key");
     this.baseUrl = properties.resolvedBaseUrl(REAL_API);
     this.http = new ProviderHttp(NAME, properties, baseUrl, onRead);
+    this.messages = http.endpoint("/v1/messages");
   }
 
   @Override
@@ -61,7 +63,7 @@ public final class AnthropicAdapter extends ConfiguredProvider implements AutoCl
     return Flux.defer(() -> {
       byte[] body = AnthropicWire.MAPPER.writeValueAsBytes(AnthropicWire.toMessagesRequest(request));
       return http.client().post()
-          .uri("/v1/messages")
+          .uri(messages)
           .headers(headers -> {
             headers.set("x-api-key", apiKey.reveal());
             headers.set("anthropic-version", API_VERSION);

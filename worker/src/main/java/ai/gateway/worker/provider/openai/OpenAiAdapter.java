@@ -31,6 +31,7 @@ public final class OpenAiAdapter extends ConfiguredProvider implements AutoClose
   private final Secret apiKey;
   private final URI baseUrl;
   private final ProviderHttp http;
+  private final URI chatCompletions;
   private final Clock clock = Clock.systemUTC();
 
   public OpenAiAdapter(ProviderProperties properties) {
@@ -43,6 +44,7 @@ public final class OpenAiAdapter extends ConfiguredProvider implements AutoClose
     this.apiKey = Objects.requireNonNull(properties.resolvedApiKey(), "OpenAI is not configured: no API key");
     this.baseUrl = properties.resolvedBaseUrl(REAL_API);
     this.http = new ProviderHttp(NAME, properties, baseUrl, onRead);
+    this.chatCompletions = http.endpoint("/chat/completions");
   }
 
   @Override
@@ -59,7 +61,7 @@ public final class OpenAiAdapter extends ConfiguredProvider implements AutoClose
     return Flux.defer(() -> {
       byte[] body = OpenAiWire.MAPPER.writeValueAsBytes(OpenAiWire.toChatRequest(request));
       return http.client().post()
-          .uri("/chat/completions")
+          .uri(chatCompletions)
           .headers(headers -> {
             headers.setBearerAuth(apiKey.reveal());
             headers.set("X-Client-Request-Id", request.clientRequestId());
