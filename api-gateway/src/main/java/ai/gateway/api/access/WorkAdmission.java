@@ -2,6 +2,7 @@ package ai.gateway.api.access;
 
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import ai.gateway.api.config.GatewayProperties.RateLimit.Window;
 import ai.gateway.api.error.ApiError;
@@ -58,6 +59,15 @@ public final class WorkAdmission {
             () -> slots.take(admitted.caller().userId()),
             slot -> countCreation(admitted.caller()).thenMany(Flux.defer(() -> stream.apply(admitted))),
             StreamSlots.Slot::close));
+  }
+
+  /**
+   * For an event stream of work the caller already created ({@code GET /v1/jobs/{id}/events}): holds one of the
+   * caller's stream slots (or 429 {@code RATE_LIMITED}) until the stream ends, however it ends. Creates no work,
+   * so nothing is counted against the rate limit.
+   */
+  public <R> Flux<R> holdStreamSlot(Caller caller, Supplier<Flux<R>> stream) {
+    return Flux.using(() -> slots.take(caller.userId()), slot -> Flux.defer(stream), StreamSlots.Slot::close);
   }
 
   private Mono<Caller> entitledCaller(ServerWebExchange exchange) {

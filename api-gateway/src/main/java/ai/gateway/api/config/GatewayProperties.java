@@ -211,10 +211,10 @@ public record GatewayProperties(
    * @param leaseTtl      a lease not renewed for this long is free for another instance; renewed every third of it
    * @param replayMargin  a replay starts reading this long before the job's creation time (producer clocks
    *                      may lag the gateway's; record timestamps are the worker's)
-   * @param replayTimeout longest a replay waits for a live job's terminal event after reading what existed
-   *                      when it started
-   * @param maxReplays    replays running at once on this instance (each holds a consumer); more are refused
-   *                      with {@code UNAVAILABLE}
+   * @param replayTimeout longest a subscriber of a job's events waits for its terminal event
+   * @param maxReplays    catch-up reads of a job's events running at once on this instance (each holds a
+   *                      consumer; one per job with subscribers here, the job's other subscribers share it);
+   *                      more wait in a queue (docs/jobs.md, "Many subscribers")
    */
   public record Replies(
       @DefaultValue("30s") @NotNull @DurationMin(seconds = 1) Duration leaseTtl,

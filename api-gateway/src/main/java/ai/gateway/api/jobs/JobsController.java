@@ -160,21 +160,27 @@ final class JobsController {
   @GetMapping(path = "/v1/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   @Operation(summary = "The job's events as Server-Sent Events",
       description = "As POST /v1/generate/stream; Last-Event-ID resumes after that event at any instance; a finished"
-          + " job replays its events and ends")
+          + " job replays its events and ends. Holds one of the caller's open-stream slots while open (429 beyond"
+          + " gateway.rate-limit.max-open-streams)")
   Flux<ServerSentEvent<Object>> events(@PathVariable("id") String id, ServerWebExchange exchange) {
     UUID jobId = jobId(id);
     String requestId = RequestIds.of(exchange);
     // an async job's row, or the owner a streamed job recorded (POST /v1/generate/stream): either may resume
+    // and, as every open event stream, holds one of the caller's stream slots while it is open
     return identity.resolve(exchange)
         .flatMap(caller -> jobs.find(caller.userId(), jobId).flatMap(found -> found.isPresent()
-            ? Mono.just(true) : jobs.ownsStream(caller.userId(), jobId)))
-        .flatMapMany(owned -> {
-          if (!owned) {
-            throw notFound();
-          }
+            ? Mono.just(true) : jobs.ownsStream(caller.userId(), jobId))
+            .map(owned -> {
+              if (!owned) {
+                throw notFound();
+              }
+              return caller;
+            }))
+        .flatMapMany(caller -> {
           EventPosition after = lastEventId(exchange.getRequest().getHeaders().getFirst("Last-Event-ID"));
           String key = jobId.toString();
-          return streamEvents.renderReplay(key, replies.replay(key, JobIds.createdAt(key), after), requestId);
+          return admission.holdStreamSlot(caller,
+              () -> streamEvents.renderReplay(key, replies.replay(key, JobIds.createdAt(key), after), requestId));
         });
   }
 

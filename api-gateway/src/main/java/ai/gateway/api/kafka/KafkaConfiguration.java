@@ -80,11 +80,20 @@ class KafkaConfiguration {
         topics.replies(), settings.replayMargin(), settings.replayTimeout(), settings.maxReplays());
   }
 
+  /** One consumer of every partition of the reply topic, sharing each job's events among its subscribers here. */
+  @Bean
+  KafkaReplyTail replyTail(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway, InstanceId instance,
+                           KafkaReplay replay) {
+    return new KafkaReplyTail(() -> replyConsumer(kafka, instance.value() + "-reply-tail", null), replay,
+        new KafkaReplyTail.Settings(topics.replies(), gateway.kafka().replyBuffer(), gateway.replies().replayTimeout(),
+            gateway.kafka().readyWait(), gateway.kafka().lostAfter(), gateway.kafka().retryAfter()));
+  }
+
   @Bean
   KafkaReplyStream replyStream(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway,
-                               InstanceId instance, PostgresPartitionLeases leases, KafkaReplay replay) {
+                               InstanceId instance, PostgresPartitionLeases leases, KafkaReplyTail tail) {
     Duration checkInterval = gateway.replies().leaseTtl().dividedBy(3);
-    return new KafkaReplyStream(() -> replyConsumer(kafka, instance.value() + "-replies", checkInterval), leases, replay,
+    return new KafkaReplyStream(() -> replyConsumer(kafka, instance.value() + "-replies", checkInterval), leases, tail,
         new KafkaReplyStream.Settings(topics.replies(), gateway.kafka().replyBuffer(), gateway.kafka().readyWait(),
             checkInterval, gateway.kafka().lostAfter(), gateway.kafka().retryAfter()));
   }

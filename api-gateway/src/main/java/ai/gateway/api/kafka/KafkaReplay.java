@@ -2,8 +2,10 @@ package ai.gateway.api.kafka;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -42,7 +45,7 @@ import reactor.core.scheduler.Schedulers;
  * records until the terminal event or {@code timeout}; at most {@code maxReplays} run at once, each on its
  * own thread of a bounded scheduler (a consumer blocks in {@code poll}).
  */
-final class KafkaReplay implements DisposableBean {
+final class KafkaReplay implements JobReplays, DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaReplay.class);
   private static final Duration POLL = Duration.ofMillis(200);
@@ -56,6 +59,10 @@ final class KafkaReplay implements DisposableBean {
   private final int maxReplays;
   private final AtomicInteger running = new AtomicInteger();
   private final Scheduler scheduler;
+  private final Scheduler catchUps;
+
+  /** Catch-up reads waiting for one of the {@code maxReplays} threads, per thread; beyond that, {@code UNAVAILABLE}. */
+  static final int QUEUED_CATCH_UPS_PER_THREAD = 4_096;
 
   KafkaReplay(Supplier<Consumer<String, byte[]>> consumers, String topic, Duration margin, Duration timeout, int maxReplays) {
     this.consumers = consumers;
@@ -64,9 +71,79 @@ final class KafkaReplay implements DisposableBean {
     this.timeout = timeout;
     this.maxReplays = maxReplays;
     this.scheduler = Schedulers.newBoundedElastic(maxReplays, maxReplays, "reply-replay");
+    this.catchUps = Schedulers.newBoundedElastic(maxReplays, QUEUED_CATCH_UPS_PER_THREAD, "reply-catch-up");
   }
 
-  Flux<GenerationEvent> replay(String jobId, Instant createdAt, @Nullable EventPosition after) {
+  /**
+   * What a catch-up read found: the job's events the partition held below {@code end} (its end offset when the
+   * read began), as {@link Replayed} admits them from the start, up to the terminal event if there was one.
+   */
+  record CatchUp(List<GenerationEvent> events, long end, boolean finished) {
+  }
+
+  /**
+   * Reads what the job's partition holds now (from the job's creation less the margin to the end offset it
+   * measures first), without waiting for live records: a live channel registered for the job's records before
+   * this is subscribed has every record from that end offset on. At most {@code maxReplays} run at once; the
+   * rest queue. Stops early at the job's terminal event.
+   */
+  Mono<CatchUp> catchUp(String jobId, Instant createdAt) {
+    return Mono.fromCallable(() -> readToEnd(jobId, createdAt))
+        .subscribeOn(catchUps)
+        .onErrorMap(RejectedExecutionException.class,
+            e -> ApiError.of(ErrorCode.UNAVAILABLE, "Too many event replays at once; try again.").exception(e));
+  }
+
+  private CatchUp readToEnd(String jobId, Instant createdAt) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Consumer<String, byte[]> consumer;
+    try {
+      consumer = consumers.get();
+    } catch (KafkaException e) {
+      throw unavailable(e);
+    }
+    try {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+      if (infos == null || infos.isEmpty()) {
+        throw ApiError.of(ErrorCode.UNAVAILABLE, "The reply topic is not available.").exception();
+      }
+      TopicPartition partition = new TopicPartition(topic, ReplyPartitions.of(jobId, infos.size()));
+      consumer.assign(List.of(partition));
+      long end = consumer.endOffsets(List.of(partition), METADATA_TIMEOUT).get(partition);
+      long from = createdAt.minus(margin).toEpochMilli();
+      OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(partition, Math.max(0, from)), METADATA_TIMEOUT).get(partition);
+      List<GenerationEvent> events = new ArrayList<>();
+      Replayed state = new Replayed(null);
+      if (start != null && start.offset() < end) {
+        consumer.seek(partition, start.offset());
+        while (!state.finished && consumer.position(partition, METADATA_TIMEOUT) < end) {
+          if (System.nanoTime() > deadline) {
+            throw ApiError.of(ErrorCode.UNAVAILABLE, "The job's events could not be read in time; try again.").exception();
+          }
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL).records(partition)) {
+            if (record.offset() >= end || state.finished) {
+              break;
+            }
+            if (jobId.equals(record.key())) {
+              GenerationEvent event = Topics.REPLIES.valueSerde().deserializer().deserialize(record.topic(), record.value());
+              if (event != null && state.admit(event)) {
+                events.add(event);
+              }
+            }
+          }
+        }
+      }
+      log.debug("caught up job {} on {} below {}: {} events", jobId, partition, end, events.size());
+      return new CatchUp(events, end, state.finished);
+    } catch (KafkaException e) {
+      throw unavailable(e);
+    } finally {
+      consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+    }
+  }
+
+  @Override
+  public Flux<GenerationEvent> replay(String jobId, Instant createdAt, @Nullable EventPosition after) {
     return Flux.defer(() -> {
       if (running.incrementAndGet() > maxReplays) {
         running.decrementAndGet();
@@ -186,5 +263,6 @@ final class KafkaReplay implements DisposableBean {
   @Override
   public void destroy() {
     scheduler.dispose();
+    catchUps.dispose();
   }
 }

@@ -65,7 +65,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   private final Map<String, Sinks.Many<GenerationEvent>> listeners = new ConcurrentHashMap<>();
   private final Supplier<Consumer<String, byte[]>> consumers;
   private final PartitionClaims claims;
-  private final KafkaReplay replays;
+  private final JobReplays replays;
   private final String topic;
   private final int bufferSize;
   private final Duration readyWait;
@@ -95,7 +95,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
                   Duration retryAfter) {
   }
 
-  KafkaReplyStream(Supplier<Consumer<String, byte[]>> consumers, PartitionClaims claims, KafkaReplay replays, Settings settings) {
+  KafkaReplyStream(Supplier<Consumer<String, byte[]>> consumers, PartitionClaims claims, JobReplays replays, Settings settings) {
     this.consumers = consumers;
     this.claims = claims;
     this.replays = replays;
