@@ -54,14 +54,7 @@ public final class Benchmark {
       Duration settle) {
 
     static Options parse(String... args) {
-      Map<String, String> given = new LinkedHashMap<>();
-      for (String arg : args) {
-        int eq = arg.indexOf('=');
-        if (!arg.startsWith("--") || eq < 0) {
-          throw new IllegalArgumentException("arguments are --name=value, got " + arg);
-        }
-        given.put(arg.substring(2, eq), arg.substring(eq + 1));
-      }
+      Map<String, String> given = arguments(args);
       Options options = new Options(
           ints(given.getOrDefault("levels", "1,64,256")),
           ints(given.getOrDefault("requests", "200,4000,8000")),
@@ -80,6 +73,18 @@ public final class Benchmark {
         throw new IllegalArgumentException("--levels and --requests need as many values each");
       }
       return options;
+    }
+
+    static Map<String, String> arguments(String... args) {
+      Map<String, String> given = new LinkedHashMap<>();
+      for (String arg : args) {
+        int eq = arg.indexOf('=');
+        if (!arg.startsWith("--") || eq < 0) {
+          throw new IllegalArgumentException("arguments are --name=value, got " + arg);
+        }
+        given.put(arg.substring(2, eq), arg.substring(eq + 1));
+      }
+      return given;
     }
 
     private static List<Integer> ints(String csv) {
@@ -129,6 +134,14 @@ public final class Benchmark {
   public static void main(String... args) throws Exception {
     Options options = Options.parse(args);
     Path home = Path.of(System.getProperty("local-stack.home", ".")).toAbsolutePath().normalize();
+    String mode = Options.arguments(args).getOrDefault("mode", "load");
+    if (mode.equals("subscribers")) {
+      String markdown = subscribers(home, options, Subscribers.Options.of(Options.arguments(args)));
+      System.out.println(markdown);
+      System.exit(0);
+    } else if (!mode.equals("load")) {
+      throw new IllegalArgumentException("--mode is load (the default) or subscribers, got " + mode);
+    }
     Report report = run(home, options, options.serviceJvmArgs());
     System.out.println(report.markdown());
     System.exit(0);
@@ -180,6 +193,29 @@ public final class Benchmark {
       used = pids.stream().mapToDouble(ProcessStats::cpuSeconds).sum() - before;
     } while (used > QUIET_CPU_SECONDS && System.nanoTime() < deadline);
     return used;
+  }
+
+  /** {@code --mode=subscribers}: the stack alone (no peer), then {@link Subscribers}. */
+  static String subscribers(Path home, Options options, Subscribers.Options subscribers) throws Exception {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("GATEWAY_AUTH_JWT_SECRET", random(32));
+    env.put("GATEWAY_ADMIN_TOKEN", random(24));
+    env.put("GATEWAY_CALLBACKS_SIGNINGSECRET", "whsec_" + Base64.getEncoder().encodeToString(HexFormat.of()
+        .parseHex(random(32))));
+    env.putAll(Subscribers.raisedSettings(subscribers));
+    long started = System.nanoTime();
+    try (LocalStack stack = LocalStack.builder()
+        .home(home)
+        .profiles()
+        .env(env)
+        .simulator(SIMULATOR)
+        .jvmArgs(options.serviceJvmArgs().toArray(String[]::new))
+        .start()) {
+      progress("stack started", started);
+      String markdown = "Commit `" + commit(home) + "`. " + Subscribers.run(stack, subscribers);
+      Subscribers.write(out(options), markdown);
+      return markdown;
+    }
   }
 
   private static Path out(Options options) {
