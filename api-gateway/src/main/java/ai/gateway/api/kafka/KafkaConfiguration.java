@@ -76,8 +76,13 @@ class KafkaConfiguration {
     AtomicInteger replays = new AtomicInteger();
     GatewayProperties.Replies settings = gateway.replies();
     // Each replay has its own short-lived consumer; distinct client ids keep their metrics apart.
-    return new KafkaReplay(() -> replyConsumer(kafka, instance.value() + "-replay-" + replays.incrementAndGet(), null),
-        topics.replies(), settings.replayMargin(), settings.replayTimeout(), settings.maxReplays());
+    // A catch-up reads every record of the job's partition from its creation (less the margin) and keeps its own:
+    // larger polls than the default 500 records.
+    return new KafkaReplay(() -> {
+      KafkaConsumer<String, byte[]> consumer = replyConsumer(kafka, instance.value() + "-replay-" + replays.incrementAndGet(),
+          null, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000));
+      return consumer;
+    }, topics.replies(), settings.replayMargin(), settings.replayTimeout(), settings.maxReplays());
   }
 
   /** One consumer of every partition of the reply topic, sharing each job's events among its subscribers here. */
@@ -105,7 +110,13 @@ class KafkaConfiguration {
    */
   private static KafkaConsumer<String, byte[]> replyConsumer(KafkaProperties kafka, String clientId,
                                                              @Nullable Duration metadataMaxAge) {
+    return replyConsumer(kafka, clientId, metadataMaxAge, Map.of());
+  }
+
+  private static KafkaConsumer<String, byte[]> replyConsumer(KafkaProperties kafka, String clientId,
+                                                             @Nullable Duration metadataMaxAge, Map<String, Object> extra) {
     Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+    config.putAll(extra);
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

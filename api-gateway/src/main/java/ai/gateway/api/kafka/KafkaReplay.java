@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,6 +62,8 @@ final class KafkaReplay implements JobReplays, DisposableBean {
   private final AtomicInteger running = new AtomicInteger();
   private final Scheduler scheduler;
   private final Scheduler catchUps;
+  private final BlockingQueue<Consumer<String, byte[]>> idle;
+  private volatile boolean closed;
 
   /** Catch-up reads waiting for one of the {@code maxReplays} threads, per thread; beyond that, {@code UNAVAILABLE}. */
   static final int QUEUED_CATCH_UPS_PER_THREAD = 4_096;
@@ -72,6 +76,7 @@ final class KafkaReplay implements JobReplays, DisposableBean {
     this.maxReplays = maxReplays;
     this.scheduler = Schedulers.newBoundedElastic(maxReplays, maxReplays, "reply-replay");
     this.catchUps = Schedulers.newBoundedElastic(maxReplays, QUEUED_CATCH_UPS_PER_THREAD, "reply-catch-up");
+    this.idle = new ArrayBlockingQueue<>(maxReplays);
   }
 
   /**
@@ -96,12 +101,15 @@ final class KafkaReplay implements JobReplays, DisposableBean {
 
   private CatchUp readToEnd(String jobId, Instant createdAt) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    Consumer<String, byte[]> consumer;
-    try {
-      consumer = consumers.get();
-    } catch (KafkaException e) {
-      throw unavailable(e);
+    Consumer<String, byte[]> consumer = idle.poll();
+    if (consumer == null) {
+      try {
+        consumer = consumers.get();
+      } catch (KafkaException e) {
+        throw unavailable(e);
+      }
     }
+    boolean reusable = false;
     try {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
       if (infos == null || infos.isEmpty()) {
@@ -134,11 +142,15 @@ final class KafkaReplay implements JobReplays, DisposableBean {
         }
       }
       log.debug("caught up job {} on {} below {}: {} events", jobId, partition, end, events.size());
+      reusable = true;
       return new CatchUp(events, end, state.finished);
     } catch (KafkaException e) {
       throw unavailable(e);
     } finally {
-      consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+      // Making a consumer and closing it costs more than a short read: one stays open per catch-up thread.
+      if (!reusable || closed || !idle.offer(consumer)) {
+        consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+      }
     }
   }
 
@@ -262,7 +274,11 @@ final class KafkaReplay implements JobReplays, DisposableBean {
 
   @Override
   public void destroy() {
+    closed = true;
     scheduler.dispose();
     catchUps.dispose();
+    for (Consumer<String, byte[]> consumer; (consumer = idle.poll()) != null; ) {
+      consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+    }
   }
 }
