@@ -60,8 +60,8 @@ final class Subscribers {
 
     static Options of(Map<String, String> given) {
       return new Options(Integer.parseInt(given.getOrDefault("subscribers", "10000")),
-          Integer.parseInt(given.getOrDefault("job-ms", "60000")),
-          Integer.parseInt(given.getOrDefault("opening", "256")),
+          Integer.parseInt(given.getOrDefault("job-ms", "120000")),
+          Integer.parseInt(given.getOrDefault("opening", "1024")),
           Duration.ofSeconds(Long.parseLong(given.getOrDefault("deadline-s", "600"))));
     }
   }
@@ -151,11 +151,11 @@ final class Subscribers {
     md.append(String.format(Locale.ROOT, "Raised for the run: open files (ulimit -n, raised by benchmark.sh) of the gateway "
             + "%s, of the harness %s; gateway and worker settings %s.%n%n", openFilesLimit(pids.get(Benchmark.GATEWAY)),
         openFilesLimit(ProcessHandle.current().pid()), raisedSettings(options)));
-    md.append("| subscribers | opened (200) | ended with done | errors | time to open all | first event p50 / p90 / p99 / max "
+    md.append("| subscribers | opened (200) | most open at once | ended with done | errors | time to open all | first event p50 / p90 / p99 / max "
         + "| completion p50 / p90 / p99 / max | gateway CPU s / peak RSS | worker | harness |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
-    md.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %.1f s | %s | %s | %s | %s | %s |%n", options.subscribers(),
-        tally.opened.sum(), tally.done.sum(), tally.errorCount(), openSeconds, seconds(first), seconds(done),
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append(String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %.1f s | %s | %s | %s | %s | %s |%n", options.subscribers(),
+        tally.opened.sum(), tally.open.get(), tally.done.sum(), tally.errorCount(), openSeconds, seconds(first), seconds(done),
         used.get(Benchmark.GATEWAY).format(), used.get(Benchmark.WORKER).format(), used.get(Benchmark.HARNESS).format()));
     md.append(String.format(Locale.ROOT, "%nLatencies in seconds from each subscriber's request. Errors by kind: %s%s%n",
         tally.errors.isEmpty() ? "none" : new TreeMap<>(tally.errors),
@@ -181,6 +181,7 @@ final class Subscribers {
             return body.then();
           }
           tally.opened.increment();
+          tally.open.accumulateAndGet(tally.opened.sum() - tally.closed.sum(), Math::max);
           lastOpened.accumulateAndGet(System.nanoTime(), Math::max);
           return body.asString().doOnNext(text -> reading.read(text, start, tally)).then();
         })
@@ -189,7 +190,12 @@ final class Subscribers {
           tally.error(error.getClass().getSimpleName());
         })
         .doOnComplete(() -> reading.finish(tally))
-        .doFinally(signal -> ended.countDown())
+        .doFinally(signal -> {
+          if (!reading.refused) {
+            tally.closed.increment();
+          }
+          ended.countDown();
+        })
         .subscribe(item -> { }, error -> { });
     return opened.asMono();
   }
@@ -256,6 +262,9 @@ final class Subscribers {
   private static final class Tally {
     final LongAdder opened = new LongAdder();
     final LongAdder done = new LongAdder();
+    final LongAdder closed = new LongAdder();
+    /** The most subscribers open at once (opened less ended, sampled as each opens). */
+    final AtomicLong open = new AtomicLong();
     final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     final Recorder firstEvent = new Recorder(3);
     final Recorder completion = new Recorder(3);
