@@ -75,14 +75,11 @@ class KafkaConfiguration {
   KafkaReplay replyReplay(KafkaProperties kafka, TopicsProperties topics, GatewayProperties gateway, InstanceId instance) {
     AtomicInteger replays = new AtomicInteger();
     GatewayProperties.Replies settings = gateway.replies();
-    // Each replay has its own short-lived consumer; distinct client ids keep their metrics apart.
-    // A catch-up reads every record of the job's partition from its creation (less the margin) and keeps its own:
-    // larger polls than the default 500 records.
-    return new KafkaReplay(() -> {
-      KafkaConsumer<String, byte[]> consumer = replyConsumer(kafka, instance.value() + "-replay-" + replays.incrementAndGet(),
-          null, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000));
-      return consumer;
-    }, topics.replies(), settings.replayMargin(), settings.replayTimeout(), settings.maxReplays());
+    // Distinct client ids keep the replay consumers' metrics apart. A catch-up reads every record of the job's
+    // partition from its creation (less the margin) to keep the job's own: larger polls than the default 500.
+    return new KafkaReplay(() -> replyConsumer(kafka, instance.value() + "-replay-" + replays.incrementAndGet(), null,
+        Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000)),
+        topics.replies(), settings.replayMargin(), settings.replayTimeout(), settings.maxReplays());
   }
 
   /** One consumer of every partition of the reply topic, sharing each job's events among its subscribers here. */
