@@ -45,10 +45,10 @@ public final class Benchmark {
   static final SimulatorConfig SIMULATOR = new SimulatorConfig(0, Duration.ofMillis(20), 400, 40);
   private static final int PER_USER = 10; // the design's limit: 10 a minute
 
-  /** What to run. */
   private static final int WARM_UP_CONCURRENCY = 64;
   private static final double QUIET_CPU_SECONDS = 0.15;
 
+  /** What to run. */
   public record Options(List<Integer> levels, List<Integer> requests, int warmUp, int maxTokens,
       int usagePerSecond, int usageSeconds, Path out, List<String> serviceJvmArgs, boolean portkey,
       Duration settle) {
