@@ -8,9 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import ai.gateway.api.error.ApiError;
@@ -26,28 +23,25 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Replays one job's events from {@code ai.replies}, on any instance: the job's events are all in the
- * partition its id hashes to, so a short-lived group-less consumer assigns that partition, seeks to the
- * job's creation time (minus a margin for the workers' clocks) with {@code offsetsForTimes} and reads
- * forward, keeping the job's events after the given position, until the job's terminal event.
+ * Catch-up reads of one job's events from {@code ai.replies}, on any instance: the job's events are all in the
+ * partition its id hashes to, so a group-less consumer assigns that partition, seeks to the job's creation time
+ * (minus a margin for the workers' clocks) with {@code offsetsForTimes} and reads up to the end offset it
+ * measured first. {@link KafkaReplyTail} merges that with the live records it buffered meanwhile.
  *
- * <p>Bounded: it reads what the partition held when it started (from the job's creation on), then live
- * records until the terminal event or {@code timeout}; at most {@code maxReplays} run at once, each on its
- * own thread of a bounded scheduler (a consumer blocks in {@code poll}).
+ * <p>Bounded: at most {@code maxReplays} reads run at once, each on its own thread of a bounded scheduler (a
+ * consumer blocks in {@code poll}), each keeping its consumer for the next read; the rest queue, and a full
+ * queue is {@code UNAVAILABLE}. A read gives up after {@code timeout}.
  */
-final class KafkaReplay implements JobReplays, DisposableBean {
+final class KafkaReplay implements DisposableBean {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaReplay.class);
   private static final Duration POLL = Duration.ofMillis(200);
@@ -58,9 +52,6 @@ final class KafkaReplay implements JobReplays, DisposableBean {
   private final String topic;
   private final Duration margin;
   private final Duration timeout;
-  private final int maxReplays;
-  private final AtomicInteger running = new AtomicInteger();
-  private final Scheduler scheduler;
   private final Scheduler catchUps;
   private final BlockingQueue<Consumer<String, byte[]>> idle;
   private volatile boolean closed;
@@ -73,8 +64,6 @@ final class KafkaReplay implements JobReplays, DisposableBean {
     this.topic = topic;
     this.margin = margin;
     this.timeout = timeout;
-    this.maxReplays = maxReplays;
-    this.scheduler = Schedulers.newBoundedElastic(maxReplays, maxReplays, "reply-replay");
     this.catchUps = Schedulers.newBoundedElastic(maxReplays, QUEUED_CATCH_UPS_PER_THREAD, "reply-catch-up");
     this.idle = new ArrayBlockingQueue<>(maxReplays);
   }
@@ -154,90 +143,6 @@ final class KafkaReplay implements JobReplays, DisposableBean {
     }
   }
 
-  @Override
-  public Flux<GenerationEvent> replay(String jobId, Instant createdAt, @Nullable EventPosition after) {
-    return Flux.defer(() -> {
-      if (running.incrementAndGet() > maxReplays) {
-        running.decrementAndGet();
-        return Flux.error(ApiError.of(ErrorCode.UNAVAILABLE, "Too many event replays at once; try again.").exception());
-      }
-      return Flux.<GenerationEvent>create(sink -> read(jobId, createdAt, after, sink))
-          .subscribeOn(scheduler)
-          .doFinally(signal -> running.decrementAndGet());
-    });
-  }
-
-  private void read(String jobId, Instant createdAt, @Nullable EventPosition after, FluxSink<GenerationEvent> sink) {
-    AtomicBoolean cancelled = new AtomicBoolean();
-    AtomicReference<@Nullable Consumer<String, byte[]>> open = new AtomicReference<>();
-    sink.onDispose(() -> {
-      cancelled.set(true);
-      Consumer<String, byte[]> consumer = open.get();
-      if (consumer != null) {
-        try {
-          consumer.wakeup(); // the one thread-safe call: ends a blocked poll
-        } catch (RuntimeException e) {
-          log.debug("wakeup of a closing replay consumer: {}", e.toString());
-        }
-      }
-    });
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Consumer<String, byte[]> consumer;
-    try {
-      consumer = consumers.get();
-    } catch (KafkaException e) {
-      sink.error(unavailable(e));
-      return;
-    }
-    open.set(consumer);
-    try {
-      TopicPartition partition = seek(consumer, jobId, createdAt);
-      Replayed state = new Replayed(after);
-      while (!cancelled.get() && !state.finished) {
-        if (System.nanoTime() > deadline) {
-          sink.error(ApiError.of(ErrorCode.TIMEOUT, "The job's events did not end within " + timeout.toSeconds() + " s.")
-              .exception());
-          return;
-        }
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL).records(partition)) {
-          if (jobId.equals(record.key()) && !state.finished) {
-            GenerationEvent event = Topics.REPLIES.valueSerde().deserializer().deserialize(record.topic(), record.value());
-            if (event != null && state.admit(event)) {
-              sink.next(event);
-            }
-          }
-        }
-      }
-      sink.complete();
-    } catch (WakeupException e) {
-      // cancelled by the subscriber
-    } catch (KafkaException | ApiException e) {
-      if (!cancelled.get()) {
-        sink.error(e instanceof ApiException api ? api : unavailable(e));
-      }
-    } finally {
-      open.set(null);
-      consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
-    }
-  }
-
-  /** Assigns the job's partition and positions the consumer at the first record at or after its creation less the margin. */
-  private TopicPartition seek(Consumer<String, byte[]> consumer, String jobId, Instant createdAt) {
-    List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
-    if (infos == null || infos.isEmpty()) {
-      throw ApiError.of(ErrorCode.UNAVAILABLE, "The reply topic is not available.").exception();
-    }
-    TopicPartition partition = new TopicPartition(topic, ReplyPartitions.of(jobId, infos.size()));
-    consumer.assign(List.of(partition));
-    long end = consumer.endOffsets(List.of(partition), METADATA_TIMEOUT).get(partition);
-    long from = createdAt.minus(margin).toEpochMilli();
-    OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(partition, Math.max(0, from)), METADATA_TIMEOUT).get(partition);
-    // None at or after that time: nothing of the job is stored yet, so its events are all still to come.
-    consumer.seek(partition, start == null ? end : start.offset());
-    log.debug("replaying job {} from {}@{} (end {})", jobId, partition, start == null ? end : start.offset(), end);
-    return partition;
-  }
-
   private static ApiException unavailable(Exception cause) {
     return ApiError.of(ErrorCode.UNAVAILABLE, "The job's events cannot be read now; try again.").exception(cause);
   }
@@ -275,7 +180,6 @@ final class KafkaReplay implements JobReplays, DisposableBean {
   @Override
   public void destroy() {
     closed = true;
-    scheduler.dispose();
     catchUps.dispose();
     for (Consumer<String, byte[]> consumer; (consumer = idle.poll()) != null; ) {
       consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));

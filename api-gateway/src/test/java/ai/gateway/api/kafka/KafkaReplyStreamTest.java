@@ -35,9 +35,12 @@ class KafkaReplyStreamTest {
   private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
 
   private final IdleMockConsumer consumer = new IdleMockConsumer();
+  /** Replays are KafkaReplyTail's; the live path under test never asks for one. */
+  private static final JobReplays NO_REPLAYS = (jobId, createdAt, after) -> reactor.core.publisher.Flux.error(
+      new UnsupportedOperationException());
   private final FixedClaim claim = new FixedClaim(0);
   private final KafkaReplyStream replies = new KafkaReplyStream(() -> consumer, claim,
-      new KafkaReplay(() -> { throw new UnsupportedOperationException(); }, TOPIC, Duration.ZERO, Duration.ofSeconds(1), 1),
+      NO_REPLAYS,
       new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50),
           Duration.ofSeconds(2), Duration.ofSeconds(2)));
   private long nextOffset = 5;
@@ -166,7 +169,7 @@ class KafkaReplyStreamTest {
     // given: a reply stream whose broker can go away (each consumer it makes sees the same broker)
     AtomicBoolean down = new AtomicBoolean();
     KafkaReplyStream outage = new KafkaReplyStream(() -> new BrokerConsumer(down), new FixedClaim(0),
-        new KafkaReplay(() -> { throw new UnsupportedOperationException(); }, TOPIC, Duration.ZERO, Duration.ofSeconds(1), 1),
+        NO_REPLAYS,
         new KafkaReplyStream.Settings(TOPIC, 16, Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(200),
             Duration.ofSeconds(2)));
     outage.start();
