@@ -160,10 +160,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   @Override
   public void start() {
     running = true;
-    Thread poller = new Thread(this::run, "reply-stream");
-    poller.setDaemon(true);
-    poller.start();
-    thread = poller;
+    thread = PollingThreads.start("reply-stream", this::run);
     try {
       // Waiting here means the port opens with positions known in the normal case; readiness covers the rest.
       if (!firstReady.await(readyWait.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -177,18 +174,7 @@ final class KafkaReplyStream implements ReplyStream, SmartLifecycle {
   @Override
   public void stop() {
     running = false;
-    Consumer<String, byte[]> current = consumer;
-    if (current != null) {
-      current.wakeup();
-    }
-    Thread poller = thread;
-    if (poller != null) {
-      try {
-        poller.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    PollingThreads.stop(consumer, thread);
     // After the consumer: no reply of a job this instance still relayed is missed for the lease's sake.
     claims.release();
   }

@@ -149,10 +149,7 @@ final class KafkaReplyTail implements JobReplays, SmartLifecycle {
   @Override
   public void start() {
     running = true;
-    Thread poller = new Thread(this::run, "reply-tail");
-    poller.setDaemon(true);
-    poller.start();
-    thread = poller;
+    thread = PollingThreads.start("reply-tail", this::run);
     try {
       if (!firstReady.await(settings.readyWait().toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("reply tail not ready after {}; job event subscribers get 503 until it is", settings.readyWait());
@@ -165,18 +162,7 @@ final class KafkaReplyTail implements JobReplays, SmartLifecycle {
   @Override
   public void stop() {
     running = false;
-    Consumer<String, byte[]> current = consumer;
-    if (current != null) {
-      current.wakeup();
-    }
-    Thread poller = thread;
-    if (poller != null) {
-      try {
-        poller.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    PollingThreads.stop(consumer, thread);
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
+import ai.gateway.api.kafka.PollingThreads;
 import ai.gateway.schemas.Topics;
 import ai.gateway.schemas.v1.ProviderCapabilities;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -44,10 +45,7 @@ final class KafkaProviderFeed implements SmartLifecycle {
   @Override
   public void start() {
     running = true;
-    Thread poller = new Thread(this::run, "provider-feed");
-    poller.setDaemon(true);
-    poller.start();
-    thread = poller;
+    thread = PollingThreads.start("provider-feed", this::run);
   }
 
   private void run() {
@@ -104,18 +102,7 @@ final class KafkaProviderFeed implements SmartLifecycle {
   @Override
   public void stop() {
     running = false;
-    Consumer<String, byte[]> current = consumer;
-    if (current != null) {
-      current.wakeup();
-    }
-    Thread poller = thread;
-    if (poller != null) {
-      try {
-        poller.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    PollingThreads.stop(consumer, thread);
   }
 
   @Override
