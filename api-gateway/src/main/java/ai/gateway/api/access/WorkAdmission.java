@@ -55,10 +55,8 @@ public final class WorkAdmission {
                                     Function<Admitted<T>, Flux<R>> stream) {
     return entitledCaller(exchange)
         .flatMap(caller -> validation.apply(caller).map(request -> new Admitted<>(caller, request)))
-        .flatMapMany(admitted -> Flux.using(
-            () -> slots.take(admitted.caller().userId()),
-            slot -> countCreation(admitted.caller()).thenMany(Flux.defer(() -> stream.apply(admitted))),
-            StreamSlots.Slot::close));
+        .flatMapMany(admitted -> holdStreamSlot(admitted.caller(),
+            () -> countCreation(admitted.caller()).thenMany(Flux.defer(() -> stream.apply(admitted)))));
   }
 
   /**
