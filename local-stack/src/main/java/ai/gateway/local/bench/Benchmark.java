@@ -98,7 +98,8 @@ public final class Benchmark {
    * {@code portkeySkipped} says why the peer was not measured, or is null if it was.
    */
   public record Report(List<Load.Result> loads, UsageFreshness.Result freshness,
-      Map<String, Map<String, ProcessStats.Usage>> usage, int users, @Nullable String portkeySkipped, String markdown) {
+      Map<String, Map<String, ProcessStats.Usage>> usage, int users, @Nullable String portkeySkipped, String markdown,
+      List<Hops.Result> hops) {
 
     public List<String> targets() {
       return loads.stream().map(load -> load.target() + "@" + load.concurrency()).toList();
@@ -263,18 +264,20 @@ public final class Benchmark {
     List<Load.Result> loads = new ArrayList<>();
     Map<String, Map<String, ProcessStats.Usage>> usage = new LinkedHashMap<>();
     TopicRecords records = new TopicRecords(stack.bootstrapServers());
+    Hops hops = new Hops(stack.bootstrapServers());
+    Traced traced = new Traced(records, hops, targets);
     for (int i = 0; i < options.levels().size(); i++) {
       int level = options.levels().get(i);
       int requests = options.requests().get(i);
-      loads.add(measured(stats, records, usage, "direct-stream", level, requests, targets::directStream));
-      loads.add(measured(stats, records, usage, "gateway-stream", level, requests, targets::gatewayStream));
+      loads.add(measured(stats, traced, usage, "direct-stream", level, requests, targets::directStream));
+      loads.add(measured(stats, traced, usage, "gateway-stream", level, requests, targets::gatewayStream));
       if (portkey != null) {
-        loads.add(measured(stats, records, usage, "portkey-stream", level, requests, targets::portkeyStream));
+        loads.add(measured(stats, traced, usage, "portkey-stream", level, requests, targets::portkeyStream));
       }
-      loads.add(measured(stats, records, usage, "direct-sync", level, requests, targets::directSync));
-      loads.add(measured(stats, records, usage, "gateway-sync", level, requests, targets::gatewaySync));
+      loads.add(measured(stats, traced, usage, "direct-sync", level, requests, targets::directSync));
+      loads.add(measured(stats, traced, usage, "gateway-sync", level, requests, targets::gatewaySync));
       if (portkey != null) {
-        loads.add(measured(stats, records, usage, "portkey-sync", level, requests, targets::portkeySync));
+        loads.add(measured(stats, traced, usage, "portkey-sync", level, requests, targets::portkeySync));
       }
     }
     started = System.nanoTime();
@@ -283,11 +286,13 @@ public final class Benchmark {
     progress("usage freshness measured", started);
     Run run = new Run(Instant.now(), commit(home), loadBefore, loadAverage(), portkeySkipped,
         portkey == null ? null : portkeyVersion(home), keys.users());
-    String markdown = markdown(options, run, loads, freshness, usage) + records.markdown();
+    String markdown = markdown(options, run, loads, freshness, usage) + records.markdown() + hops.markdown();
     records.close();
+    List<Hops.Result> traces = hops.results();
+    hops.close();
     String svg = Chart.svg(loads, options.levels(), run.subtitle());
     write(out(options), loads, freshness, markdown, svg);
-    return new Report(loads, freshness, usage, keys.users(), portkeySkipped, markdown);
+    return new Report(loads, freshness, usage, keys.users(), portkeySkipped, markdown, traces);
   }
 
   /** What the report says about the run besides the figures. */
@@ -302,18 +307,25 @@ public final class Benchmark {
     }
   }
 
-  private static Load.Result measured(ProcessStats stats, TopicRecords records,
+  /** What a gateway run counts and traces besides its timings: records per request, and the hops of each request. */
+  private record Traced(TopicRecords records, Hops hops, Targets targets) {
+  }
+
+  private static Load.Result measured(ProcessStats stats, Traced traced,
       Map<String, Map<String, ProcessStats.Usage>> usage, String target, int level, int requests, Load.Call call)
       throws InterruptedException {
     boolean counted = target.startsWith("gateway");
     if (counted) {
-      records.start();
+      traced.records().start();
+      traced.targets().trace(traced.hops().start());
     }
     stats.start();
     Load.Result result = Load.run(target, level, requests, call);
     usage.put(target + "@" + level, stats.stop());
     if (counted) {
-      records.stop(target + "@" + level, result.completed());
+      traced.targets().trace(null);
+      traced.records().stop(target + "@" + level, result.completed());
+      traced.hops().stop(target + "@" + level, target.endsWith("stream"));
     }
     System.err.printf(Locale.ROOT, "Benchmark: %s@%d: %d requests, %d errors, %.1f s%n", target, level,
         result.completed(), result.errors(), result.seconds());

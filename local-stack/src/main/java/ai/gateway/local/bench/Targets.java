@@ -10,6 +10,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Queue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +26,7 @@ import org.jspecify.annotations.Nullable;
 final class Targets {
 
   static final String PROMPT = "Write a short line about the sea.";
+  private static final Pattern JOB_ID = Pattern.compile("\"jobId\":\"([^\"]+)\"");
 
   private final HttpClient client = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -30,6 +35,8 @@ final class Targets {
   private final @Nullable String portkeyUrl;
   private final Keys keys;
   private final int maxTokens;
+  /** Where gateway requests leave their {@link Hops.Trace} while a run is traced; null when none is. */
+  private volatile @Nullable Queue<Hops.Trace> traces;
 
   Targets(String simulatorOpenAiUrl, String gatewayUrl, @Nullable String portkeyUrl, Keys keys, int maxTokens) {
     this.simulatorOpenAiUrl = simulatorOpenAiUrl;
@@ -37,6 +44,11 @@ final class Targets {
     this.portkeyUrl = portkeyUrl;
     this.keys = keys;
     this.maxTokens = maxTokens;
+  }
+
+  /** Gateway requests from now on add their trace here (null: none). */
+  void trace(@Nullable Queue<Hops.Trace> traces) {
+    this.traces = traces;
   }
 
   /** The simulator directly, streaming: the first token is the first delta with text. */
@@ -60,14 +72,14 @@ final class Targets {
         .header("Authorization", "Bearer " + keys.next())
         .header("Content-Type", "application/json")
         .header("Accept", "text/event-stream")
-        .POST(body(gatewayBody())), true);
+        .POST(body(gatewayBody())), true, traces);
   }
 
   Load.Timing gatewaySync(int index) throws IOException, InterruptedException {
     return timed(HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/generate"))
         .header("Authorization", "Bearer " + keys.next())
         .header("Content-Type", "application/json")
-        .POST(body(gatewayBody())), false);
+        .POST(body(gatewayBody())), false, traces);
   }
 
   /** Through Portkey, streaming: OpenAI's wire format passed through, so the first token as direct. */
@@ -105,6 +117,12 @@ final class Targets {
   }
 
   private Load.Timing timed(HttpRequest.Builder request, boolean stream) throws IOException, InterruptedException {
+    return timed(request, stream, null);
+  }
+
+  private Load.Timing timed(HttpRequest.Builder request, boolean stream, @Nullable Queue<Hops.Trace> traces)
+      throws IOException, InterruptedException {
+    long sentMicros = traces == null ? 0 : wallMicros();
     long start = System.nanoTime();
     HttpResponse<InputStream> response = client.send(request.timeout(Duration.ofSeconds(60)).build(),
         HttpResponse.BodyHandlers.ofInputStream());
@@ -118,15 +136,22 @@ final class Targets {
         if (all.length == 0) {
           throw new IOException("empty answer");
         }
-        return new Load.Timing(-1, System.nanoTime() - start);
+        long total = System.nanoTime() - start;
+        if (traces != null) {
+          trace(traces, new String(all, StandardCharsets.UTF_8), sentMicros, sentMicros + total / 1000);
+        }
+        return new Load.Timing(-1, total);
       }
       long firstToken = -1;
+      boolean traced = traces == null;
       boolean ended = false;
       BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
       String line;
       while ((line = reader.readLine()) != null) {
         if (firstToken < 0 && isFirstToken(line)) {
           firstToken = System.nanoTime() - start;
+        } else if (!traced && firstToken >= 0 && line.startsWith("data:")) {
+          traced = trace(traces, line, sentMicros, sentMicros + firstToken / 1000);
         }
         if (line.equals("event:error") || line.equals("event: error")) {
           throw new IOException("error event: " + reader.readLine());
@@ -140,6 +165,21 @@ final class Targets {
       }
       return new Load.Timing(firstToken, System.nanoTime() - start);
     }
+  }
+
+  /** Adds a trace if the text names its job; true if it did. */
+  private static boolean trace(Queue<Hops.Trace> traces, String text, long sentMicros, long markMicros) {
+    Matcher jobId = JOB_ID.matcher(text);
+    if (!jobId.find()) {
+      return false;
+    }
+    traces.add(new Hops.Trace(jobId.group(1), sentMicros, markMicros));
+    return true;
+  }
+
+  private static long wallMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 
   /** A gateway chunk event, or an OpenAI delta that carries text (the first delta carries only the role). */

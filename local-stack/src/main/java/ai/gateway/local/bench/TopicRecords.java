@@ -21,7 +21,8 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class TopicRecords implements AutoCloseable {
 
-  static final List<String> TOPICS = List.of("ai.jobs", "ai.replies", "ai.job-status", "ai.usage");
+  /** The system's topics, and the broker's offsets topic: one record per partition of each consumer offset commit. */
+  static final List<String> TOPICS = List.of("ai.jobs", "ai.replies", "ai.job-status", "ai.usage", "__consumer_offsets");
 
   private final Admin admin;
   private final Map<String, Map<String, Double>> perRequest = new LinkedHashMap<>();

@@ -74,6 +74,16 @@ class BenchmarkSmokeIT {
     assertThat(Files.readString(out.resolve("usage-freshness.hgrm"))).contains("Percentile");
     assertThat(report.markdown()).contains("| gateway-sync | 4 | 16 | 0 |", "Usage freshness", "Limits raised: none",
         "Kafka records per request", "| gateway-sync@4 |");
+    // every gateway request found on ai.jobs, ai.job-status and ai.replies by the job id its answer carried
+    assertThat(report.hops()).extracting(Hops.Result::run)
+        .containsExactly("gateway-stream@1", "gateway-sync@1", "gateway-stream@4", "gateway-sync@4");
+    assertThat(report.hops()).allSatisfy(hops -> {
+      assertThat(hops.matched()).as(hops.run()).isEqualTo(hops.traced()).isEqualTo(hops.run().endsWith("@1") ? 6 : 16);
+      // the worker-and-provider hop holds the simulator's 20 ms to the first token (less the RUNNING record's
+      // own delay on the worker's sender thread and millisecond rounding)
+      assertThat(hops.workerAndProvider().getValueAtPercentile(50)).as(hops.run()).isGreaterThanOrEqualTo(10_000);
+    });
+    assertThat(report.markdown()).contains("Where a gateway request's time goes");
     assertThat(Files.readString(out.resolve("latency.svg"))).startsWith("<svg").contains("<polyline", "gateway");
   }
 }
