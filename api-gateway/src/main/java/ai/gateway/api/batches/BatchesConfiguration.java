@@ -81,8 +81,8 @@ class BatchesConfiguration {
 
   /**
    * Applies {@code ai.job-status} to batch items: one consumer group shared by every gateway instance, its own
-   * (not the jobs'), from the earliest offset when new (the topic is compacted); offsets committed per record
-   * after the write; a failed write retried every second until it is written.
+   * (not the jobs'), from the earliest offset when new (the topic is compacted); offsets committed once per poll
+   * after its records are written (applying again after a crash changes nothing); a failed write retried every second until it is written.
    */
   @Bean
   ConcurrentMessageListenerContainer<String, byte[]> batchStatusListener(KafkaProperties kafka, TopicsProperties topics,
@@ -100,7 +100,7 @@ class BatchesConfiguration {
         new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     ContainerProperties container = new ContainerProperties(topics.jobStatus());
     container.setMessageListener(new BatchStatusMaterializer(batches, feeder, json, properties.batches().queryTimeout()));
-    container.setAckMode(ContainerProperties.AckMode.RECORD);
+    container.setAckMode(ContainerProperties.AckMode.BATCH);
     ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);
     listener.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1_000, FixedBackOff.UNLIMITED_ATTEMPTS)));
     return listener;

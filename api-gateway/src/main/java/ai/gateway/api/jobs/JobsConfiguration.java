@@ -80,7 +80,9 @@ class JobsConfiguration {
    * normally applied by one of them; applying is idempotent anyway (a rebalance may hand a record to a second
    * one). From the earliest offset when the group is new: the topic is compacted, so that is each job's last
    * status. A record that cannot be written (database down) is retried, every second, until it is: the
-   * partition waits rather than skipping a job's end.
+   * partition waits rather than skipping a job's end. Offsets are committed once per poll, after its records
+   * (BATCH): a crash re-applies at most that poll, which changes nothing, whereas a commit per record was a
+   * synchronous broker round trip (and an offsets-topic append) for each of the two statuses of every request.
    */
   @Bean
   ConcurrentMessageListenerContainer<String, byte[]> jobStatusListener(KafkaProperties kafka, TopicsProperties topics,
@@ -98,7 +100,7 @@ class JobsConfiguration {
         new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     ContainerProperties container = new ContainerProperties(topics.jobStatus());
     container.setMessageListener(new JobStatusMaterializer(jobs, json, properties.jobs().queryTimeout(), callbacks));
-    container.setAckMode(ContainerProperties.AckMode.RECORD);
+    container.setAckMode(ContainerProperties.AckMode.BATCH);
     ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);
     listener.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1_000, FixedBackOff.UNLIMITED_ATTEMPTS)));
     return listener;
