@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -123,6 +124,18 @@ class KafkaConfiguration {
       config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, (int) Math.max(1_000, metadataMaxAge.toMillis()));
     }
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * Part of the readiness group: job event subscribers get 503 while the tail cannot read replies. Details: the
+   * reply partitions it reads now (those of jobs with subscribers here) and how many jobs have a channel.
+   */
+  @Bean
+  HealthIndicator replyTailHealthIndicator(KafkaReplyTail tail) {
+    return () -> tail.ready()
+        ? Health.up().withDetail("partitions", tail.assignment().stream().map(TopicPartition::partition).sorted().toList())
+            .withDetail("channels", tail.channelCount()).build()
+        : Health.down().withDetail("reason", "the reply tail is not connected to Kafka").build();
   }
 
   /** Part of the readiness group: a gateway that cannot see replies must not take requests. */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,8 +35,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * Catch-up reads of one job's events from {@code ai.replies}, on any instance: the job's events are all in the
  * partition its id hashes to, so a group-less consumer assigns that partition, seeks to the job's creation time
- * (minus a margin for the workers' clocks) with {@code offsetsForTimes} and reads up to the end offset it
- * measured first. {@link KafkaReplyTail} merges that with the live records it buffered meanwhile.
+ * (minus a margin for the workers' clocks) with {@code offsetsForTimes} and reads up to where the tail's live
+ * records begin (the offset the tail added the partition at, or the end offset it measures first). {@link KafkaReplyTail} merges that with the live records it buffered meanwhile.
  *
  * <p>Bounded: at most {@code maxReplays} reads run at once, each on its own thread of a bounded scheduler (a
  * consumer blocks in {@code poll}), each keeping its consumer for the next read; the rest queue, and a full
@@ -69,26 +70,26 @@ final class KafkaReplay implements DisposableBean {
   }
 
   /**
-   * What a catch-up read found: the job's events the partition held below {@code end} (its end offset when the
-   * read began), as {@link Replayed} admits them from the start, up to the terminal event if there was one.
+   * What a catch-up read found: the job's events the partition held below {@code end} (the offset the tail started
+   * the partition at, or the end offset when the read began), as {@link Replayed} admits them from the start, up to the terminal event if there was one.
    */
   record CatchUp(List<GenerationEvent> events, long end, boolean finished) {
   }
 
   /**
-   * Reads what the job's partition holds now (from the job's creation less the margin to the end offset it
-   * measures first), without waiting for live records: a live channel registered for the job's records before
-   * this is subscribed has every record from that end offset on. At most {@code maxReplays} run at once; the
+   * Reads what the job's partition holds now (from the job's creation less the margin up to {@code end}, or if
+   * empty to the end offset it measures first), without waiting for live records: a live channel registered for
+   * the job's records before this is subscribed has every record from that offset on. At most {@code maxReplays} run at once; the
    * rest queue. Stops early at the job's terminal event.
    */
-  Mono<CatchUp> catchUp(String jobId, Instant createdAt) {
-    return Mono.fromCallable(() -> readToEnd(jobId, createdAt))
+  Mono<CatchUp> catchUp(String jobId, Instant createdAt, OptionalLong end) {
+    return Mono.fromCallable(() -> readToEnd(jobId, createdAt, end))
         .subscribeOn(catchUps)
         .onErrorMap(RejectedExecutionException.class,
             e -> ApiError.of(ErrorCode.UNAVAILABLE, "Too many event replays at once; try again.").exception(e));
   }
 
-  private CatchUp readToEnd(String jobId, Instant createdAt) {
+  private CatchUp readToEnd(String jobId, Instant createdAt, OptionalLong endOffset) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Consumer<String, byte[]> consumer = idle.poll();
     if (consumer == null) {
@@ -106,7 +107,8 @@ final class KafkaReplay implements DisposableBean {
       }
       TopicPartition partition = new TopicPartition(topic, ReplyPartitions.of(jobId, infos.size()));
       consumer.assign(List.of(partition));
-      long end = consumer.endOffsets(List.of(partition), METADATA_TIMEOUT).get(partition);
+      long end = endOffset.isPresent() ? endOffset.getAsLong()
+          : consumer.endOffsets(List.of(partition), METADATA_TIMEOUT).get(partition);
       long from = createdAt.minus(margin).toEpochMilli();
       OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(partition, Math.max(0, from)), METADATA_TIMEOUT).get(partition);
       List<GenerationEvent> events = new ArrayList<>();

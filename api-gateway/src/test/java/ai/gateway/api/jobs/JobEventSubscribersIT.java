@@ -3,6 +3,7 @@ package ai.gateway.api.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,12 +16,16 @@ import ai.gateway.api.TestCredentials;
 import ai.gateway.api.TestHttp;
 import ai.gateway.api.TestPostgres;
 import ai.gateway.api.access.StreamSlots;
+import org.apache.kafka.common.utils.Utils;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.ParameterizedTypeReference;
@@ -42,7 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Many subscribers of {@code GET /v1/jobs/{id}/events} on one gateway, real broker and PostgreSQL: they share
  * one channel per job (docs/jobs.md, "Many subscribers"), and each still sees every event once, in order, through
  * the terminal event; a late subscriber gets the history, {@code Last-Event-ID} resumes; every open events stream
- * holds one of its user's stream slots.
+ * holds one of its user's stream slots; the instance's reply tail reads the partitions of those jobs, and none
+ * once their subscribers are gone.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "gateway.rate-limit.windows[0].period=1s", "gateway.rate-limit.windows[0].limit=100000",
@@ -70,6 +76,10 @@ class JobEventSubscribersIT {
 
   @Autowired
   StreamSlots slots;
+
+  @Autowired
+  @Qualifier("replyTailHealthIndicator")
+  HealthIndicator replyTail;
 
   @BeforeAll
   static void startBroker() {
@@ -119,6 +129,7 @@ class JobEventSubscribersIT {
     early.forEach(Mono::subscribe);
     // and: once each job is under way, a late subscriber and one resuming after 1.5
     await().atMost(Duration.ofSeconds(20)).until(() -> seenByFirst.stream().allMatch(first -> first.size() >= 10));
+    List<Integer> tailPartitionsWhileSubscribed = tailPartitions();
     List<Mono<List<ServerSentEvent<String>>>> late = new ArrayList<>();
     List<Mono<List<ServerSentEvent<String>>>> resumed = new ArrayList<>();
     for (int u = 0; u < USERS; u++) {
@@ -140,6 +151,22 @@ class JobEventSubscribersIT {
     }
     // and: every slot is given back
     await().atMost(Duration.ofSeconds(10)).until(() -> owners.stream().allMatch(owner -> slots.openStreams(owner) == 0));
+    // and: the reply tail read only the jobs' partitions, and reads none once their subscribers are gone
+    assertThat(tailPartitionsWhileSubscribed).containsAll(jobs.stream().map(JobEventSubscribersIT::replyPartition).toList());
+    await().atMost(Duration.ofSeconds(10)).until(() -> tailPartitions().isEmpty());
+  }
+
+  /** The partitions the reply tail reads now, from its health details. */
+  @SuppressWarnings("unchecked")
+  private List<Integer> tailPartitions() {
+    Health health = replyTail.health();
+    assertThat(health).isNotNull();
+    return (List<Integer>) health.getDetails().get("partitions");
+  }
+
+  /** Where the worker's replies for the job land: murmur2 of the key, as Kafka's default partitioner (3 partitions here). */
+  private static int replyPartition(String jobId) {
+    return Utils.toPositive(Utils.murmur2(jobId.getBytes(StandardCharsets.UTF_8))) % 3;
   }
 
   @Test
