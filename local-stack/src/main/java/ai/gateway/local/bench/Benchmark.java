@@ -51,7 +51,7 @@ public final class Benchmark {
   /** What to run. */
   public record Options(List<Integer> levels, List<Integer> requests, int warmUp, int maxTokens,
       int usagePerSecond, int usageSeconds, Path out, List<String> serviceJvmArgs, boolean portkey,
-      Duration settle) {
+      Duration settle, int warmUpRounds, double jitQuiet) {
 
     static Options parse(String... args) {
       Map<String, String> given = arguments(args);
@@ -68,7 +68,11 @@ public final class Benchmark {
           // --portkey=false leaves the peer out; by default it runs wherever node is installed.
           Boolean.parseBoolean(given.getOrDefault("portkey", "true")),
           // at most this long after the warm-up for the services' CPU to settle (--settle=0 does not wait)
-          Duration.ofSeconds(Integer.parseInt(given.getOrDefault("settle", "60"))));
+          Duration.ofSeconds(Integer.parseInt(given.getOrDefault("settle", "60"))),
+          // the gateway's warm-up repeats (at most this many rounds) while the services' JIT compiler threads use
+          // more than --jit-quiet of their CPU in a round
+          Integer.parseInt(given.getOrDefault("warm-up-rounds", "12")),
+          Double.parseDouble(given.getOrDefault("jit-quiet", "0.05")));
       if (options.levels.size() != options.requests.size()) {
         throw new IllegalArgumentException("--levels and --requests need as many values each");
       }
@@ -225,7 +229,8 @@ public final class Benchmark {
 
   private static Report measure(Path home, Options options, LocalStack stack, @Nullable Portkey portkey,
       @Nullable String portkeySkipped, String loadBefore) throws Exception {
-    int gatewayRequests = 2 * options.warmUp() + 2 * options.requests().stream().mapToInt(Integer::intValue).sum();
+    int gatewayRequests = 2 * options.warmUp() * options.warmUpRounds()
+        + 2 * options.requests().stream().mapToInt(Integer::intValue).sum();
     long started = System.nanoTime();
     Keys keys = Keys.create(stack.admin(), gatewayRequests, PER_USER, "bench-" + random(4) + "-");
     progress(keys.users() + " users with keys made", started);
@@ -245,17 +250,40 @@ public final class Benchmark {
     // services' JIT compiler threads using more CPU than their request threads through the first measured runs
     // after 400 warm-up requests at concurrency 16, so the warm-up runs at concurrency 64 and then waits for the
     // services to go quiet (the compile queues drained) before anything is measured.
+    // A fixed warm-up of 3,000 of each was not enough either: the services' JIT compiler threads still used a quarter
+    // of their CPU in the measured runs (the aggregator's 60 %), and much of the rest ran in C1's profiled code while
+    // C2's queue drained; after 20,000 the worker's compiler was idle and 64 streams ran 55 % faster. So the gateway's
+    // warm-up repeats until a round leaves the JIT under --jit-quiet of the services' CPU (or --warm-up-rounds), with
+    // a settle wait after each: back-to-back rounds kept C2's queue full, and HotSpot raises the C2 thresholds with
+    // its queue (Tier4LoadFeedback), so methods stayed in the profiled tiers round after round (27-31 % JIT in each of
+    // four rounds); an idle pause drains the queue at full speed.
     started = System.nanoTime();
-    Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewayStream);
-    Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewaySync);
     Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::directStream);
     if (portkey != null) {
       Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::portkeyStream);
       Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::portkeySync);
     }
-    progress("warmed up", started);
+    List<Long> services = List.of(pids.get(GATEWAY), pids.get(WORKER), pids.get(AGGREGATOR));
+    int rounds = 0;
+    double jitShare;
+    do {
+      double cpu = services.stream().mapToDouble(ProcessStats::cpuSeconds).sum();
+      double jit = services.stream().mapToDouble(ProcessStats::jitSeconds).sum();
+      Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewayStream);
+      Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewaySync);
+      rounds++;
+      settle(services, options.settle());
+      double usedCpu = services.stream().mapToDouble(ProcessStats::cpuSeconds).sum() - cpu;
+      jitShare = (services.stream().mapToDouble(ProcessStats::jitSeconds).sum() - jit) / Math.max(1e-9, usedCpu);
+      System.err.printf(Locale.ROOT, "Benchmark: warm-up round %d: the services' JIT used %.0f %% of their %.1f CPU s%n",
+          rounds, 100 * jitShare, usedCpu);
+    } while (jitShare > options.jitQuiet() && rounds < options.warmUpRounds());
+    String warmUp = String.format(Locale.ROOT, "%d round%s of %d streams and %d calls through the gateway (the services' "
+            + "JIT compiler threads used %.0f %% of their CPU in the last)", rounds, rounds == 1 ? "" : "s",
+        options.warmUp(), options.warmUp(), 100 * jitShare);
+    progress("warmed up: " + warmUp, started);
     started = System.nanoTime();
-    double idleCpu = settle(List.of(pids.get(GATEWAY), pids.get(WORKER), pids.get(AGGREGATOR)), options.settle());
+    double idleCpu = settle(services, options.settle());
     if (!Double.isNaN(idleCpu)) {
       progress(String.format(Locale.ROOT, "services settled (%.0f ms CPU in their last second)", idleCpu * 1000),
           started);
@@ -285,7 +313,7 @@ public final class Benchmark {
         Postgres.USER, Postgres.PASSWORD, options.usagePerSecond(), options.usageSeconds(), 20, Duration.ofSeconds(30));
     progress("usage freshness measured", started);
     Run run = new Run(Instant.now(), commit(home), loadBefore, loadAverage(), portkeySkipped,
-        portkey == null ? null : portkeyVersion(home), keys.users());
+        portkey == null ? null : portkeyVersion(home), keys.users(), warmUp);
     String markdown = markdown(options, run, loads, freshness, usage) + records.markdown() + hops.markdown();
     records.close();
     List<Hops.Result> traces = hops.results();
@@ -297,7 +325,7 @@ public final class Benchmark {
 
   /** What the report says about the run besides the figures. */
   record Run(Instant at, String commit, String loadBefore, String loadAfter, @Nullable String portkeySkipped,
-      @Nullable String portkeyVersion, int users) {
+      @Nullable String portkeyVersion, int users, String warmUp) {
 
     String subtitle() {
       return String.format(Locale.ROOT, "%s UTC, commit %s, %d cores, load average %s before, %s after; simulator: "
@@ -345,9 +373,11 @@ public final class Benchmark {
     md.append(String.format(Locale.ROOT, "Load average (1, 5, 15 min) before the run: %s; after: %s.%n%n",
         run.loadBefore(), run.loadAfter()));
     md.append(String.format(Locale.ROOT, "Pinned: the simulator answers %d tokens, the first after %d ms, then %.0f "
-            + "tokens/s; maxTokens %d; %d warm-up requests per target at concurrency 64, then a wait for the services' CPU to settle; service JVMs `%s`.%n",
+            + "tokens/s; maxTokens %d; warm-up at concurrency 64: %d requests to each other target, %s, then a wait for "
+            + "the services' CPU to settle; service JVMs `%s`. CPU columns: \"(JIT …)\" is the part the JVM's JIT "
+            + "compiler threads used.%n",
         SIMULATOR.answerTokens(), SIMULATOR.timeToFirstToken().toMillis(), SIMULATOR.tokensPerSecond(),
-        options.maxTokens(), options.warmUp(), String.join(" ", options.serviceJvmArgs())));
+        options.maxTokens(), options.warmUp(), run.warmUp(), String.join(" ", options.serviceJvmArgs())));
     md.append(String.format(Locale.ROOT, "Limits on: the design's 10 requests a minute and 60 an hour per user, 20 open "
             + "streams per user. The harness made %d Pro users with a key each through the admin API, so that no user "
             + "sends more than %d requests in the run. Limits raised: none.%n", run.users(), PER_USER));

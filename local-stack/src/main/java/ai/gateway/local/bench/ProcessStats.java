@@ -12,20 +12,28 @@ import java.util.Map;
  * Linux's {@code VmHWM} from {@code /proc/<pid>/status}; before each run it is reset by writing {@code 5}
  * to {@code /proc/<pid>/clear_refs} (Linux 4.0+, needs the process's owner or root), so the figure is the
  * peak during that run. Where the reset is refused, the figure is the peak since the process started, and
- * {@link Usage#sinceStart()} says so.
+ * {@link Usage#sinceStart()} says so. The CPU of a JVM's JIT compiler threads ({@code C1 CompilerThre…},
+ * {@code C2 CompilerThre…} in {@code /proc/<pid>/task/<tid>/comm}, their {@code utime + stime}) is given apart:
+ * how much of a run the services spent compiling rather than serving.
  */
 final class ProcessStats {
 
   /** One process's use during one run. */
-  record Usage(double cpuSeconds, double peakRssMiB, boolean sinceStart) {
+  record Usage(double cpuSeconds, double jitSeconds, double peakRssMiB, boolean sinceStart) {
 
     String format() {
-      return String.format(java.util.Locale.ROOT, "%.1f s / %.0f MiB%s", cpuSeconds, peakRssMiB, sinceStart ? "*" : "");
+      return String.format(java.util.Locale.ROOT, "%.1f s%s / %.0f MiB%s", cpuSeconds,
+          jitSeconds > 0.05 ? String.format(java.util.Locale.ROOT, " (JIT %.1f s)", jitSeconds) : "", peakRssMiB,
+          sinceStart ? "*" : "");
     }
   }
 
+  /** Linux's clock ticks per second for /proc's utime and stime (USER_HZ, 100 on every mainstream kernel). */
+  private static final double TICKS_PER_SECOND = 100;
+
   private final Map<String, Long> pids;
   private final Map<String, Double> cpuBefore = new LinkedHashMap<>();
+  private final Map<String, Double> jitBefore = new LinkedHashMap<>();
   private final Map<String, Boolean> reset = new LinkedHashMap<>();
 
   /** Processes by the name the report gives them. */
@@ -37,6 +45,7 @@ final class ProcessStats {
   void start() {
     for (Map.Entry<String, Long> process : pids.entrySet()) {
       cpuBefore.put(process.getKey(), cpuSeconds(process.getValue()));
+      jitBefore.put(process.getKey(), jitSeconds(process.getValue()));
       reset.put(process.getKey(), resetPeak(process.getValue()));
     }
   }
@@ -46,7 +55,8 @@ final class ProcessStats {
     Map<String, Usage> used = new LinkedHashMap<>();
     for (Map.Entry<String, Long> process : pids.entrySet()) {
       double cpu = cpuSeconds(process.getValue()) - cpuBefore.getOrDefault(process.getKey(), 0.0);
-      used.put(process.getKey(), new Usage(cpu, peakRssMiB(process.getValue()),
+      double jit = jitSeconds(process.getValue()) - jitBefore.getOrDefault(process.getKey(), 0.0);
+      used.put(process.getKey(), new Usage(cpu, Math.max(0, jit), peakRssMiB(process.getValue()),
           !reset.getOrDefault(process.getKey(), false)));
     }
     return used;
@@ -55,6 +65,30 @@ final class ProcessStats {
   static double cpuSeconds(long pid) {
     return ProcessHandle.of(pid).flatMap(process -> process.info().totalCpuDuration())
         .map(duration -> duration.toNanos() / 1e9).orElse(0.0);
+  }
+
+  /** CPU seconds of the process's JIT compiler threads so far (0 where there are none, or no {@code /proc}). */
+  static double jitSeconds(long pid) {
+    double ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(task.resolve("comm")).strip();
+          if (!name.startsWith("C1 Compiler") && !name.startsWith("C2 Compiler")) {
+            continue;
+          }
+          String stat = Files.readString(task.resolve("stat"));
+          // fields after the ")" that closes the name: state is the 3rd field, utime the 14th, stime the 15th
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return 0; // not Linux, or the process is gone
+    }
+    return ticks / TICKS_PER_SECOND;
   }
 
   /** {@code VmHWM} in MiB, or 0 where {@code /proc} has no such process. */

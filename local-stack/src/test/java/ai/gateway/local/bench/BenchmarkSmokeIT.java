@@ -21,7 +21,7 @@ class BenchmarkSmokeIT {
 
   @Test
   void shouldMeasureEveryTargetAtEveryLevelAndWriteTheReport(@TempDir Path out) throws Exception {
-    Benchmark.Options options = Benchmark.Options.parse("--levels=1,4", "--requests=6,16", "--warm-up=4", "--settle=0",
+    Benchmark.Options options = Benchmark.Options.parse("--levels=1,4", "--requests=6,16", "--warm-up=4", "--warm-up-rounds=1", "--settle=0",
         "--usage-per-second=200", "--usage-seconds=3", "--out=" + out);
     Path home = Path.of(System.getProperty("local-stack.home", Path.of("").toAbsolutePath().getParent().toString()));
 

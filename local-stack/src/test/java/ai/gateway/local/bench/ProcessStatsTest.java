@@ -37,8 +37,21 @@ class ProcessStatsTest {
   }
 
   @Test
+  void shouldTakeTheCpuOfTheJvmsJitCompilerThreads() {
+    assumeTrue(Files.exists(Path.of("/proc/self/task")), "Linux's /proc is needed");
+    long self = ProcessHandle.current().pid();
+
+    // by now this JVM has compiled JUnit, AssertJ and the loop above (a test JVM's compiler threads run for
+    // tens of milliseconds at least; /proc counts in hundredths of a second)
+    double jit = ProcessStats.jitSeconds(self);
+
+    assertThat(jit).isPositive().isLessThan(ProcessStats.cpuSeconds(self));
+  }
+
+  @Test
   void shouldReadNoPeakOfAProcessThatIsGone() {
     assertThat(ProcessStats.peakRssMiB(Long.MAX_VALUE)).isZero();
     assertThat(ProcessStats.cpuSeconds(Long.MAX_VALUE)).isZero();
+    assertThat(ProcessStats.jitSeconds(Long.MAX_VALUE)).isZero();
   }
 }
