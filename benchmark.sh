@@ -4,7 +4,8 @@
 # installed from npm on first use; left out where node is missing), measures direct-to-simulator, through
 # the gateway and through Portkey, prints a Markdown report and writes it with the histograms and the
 # latency chart (latency.svg) to target/benchmark/.
-# Arguments: --levels=1,64,256 --requests=200,4000,8000 --warm-up=3000 --settle=60 --max-tokens=100 --portkey=true
+# Arguments: --levels=1,64,256 --requests=200,4000,8000 --warm-up=3000 --warm-up-rounds=12 --jit-quiet=0.05
+#            --settle=60 --max-tokens=100 --portkey=true
 #            --usage-per-second=1000 --usage-seconds=20 --out=target/benchmark
 #            --service-jvm-args="-Xmx768m -XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true"
 # --mode=subscribers: issue 9's 10,000 subscribers of GET /v1/jobs/{id}/events instead (docs/benchmarks.md,
