@@ -268,13 +268,17 @@ public final class Benchmark {
     double jitShare;
     do {
       double cpu = services.stream().mapToDouble(ProcessStats::cpuSeconds).sum();
-      double jit = services.stream().mapToDouble(ProcessStats::jitSeconds).sum();
+      List<Map<Long, Double>> jit = services.stream().map(ProcessStats::jitThreads).toList();
       Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewayStream);
       Load.run("warm-up", WARM_UP_CONCURRENCY, options.warmUp(), targets::gatewaySync);
       rounds++;
       settle(services, options.settle());
       double usedCpu = services.stream().mapToDouble(ProcessStats::cpuSeconds).sum() - cpu;
-      jitShare = (services.stream().mapToDouble(ProcessStats::jitSeconds).sum() - jit) / Math.max(1e-9, usedCpu);
+      double usedJit = 0;
+      for (int i = 0; i < services.size(); i++) {
+        usedJit += ProcessStats.jitSince(jit.get(i), ProcessStats.jitThreads(services.get(i)));
+      }
+      jitShare = usedJit / Math.max(1e-9, usedCpu);
       System.err.printf(Locale.ROOT, "Benchmark: warm-up round %d: the services' JIT used %.0f %% of their %.1f CPU s%n",
           rounds, 100 * jitShare, usedCpu);
     } while (jitShare > options.jitQuiet() && rounds < options.warmUpRounds());

@@ -33,7 +33,7 @@ final class ProcessStats {
 
   private final Map<String, Long> pids;
   private final Map<String, Double> cpuBefore = new LinkedHashMap<>();
-  private final Map<String, Double> jitBefore = new LinkedHashMap<>();
+  private final Map<String, Map<Long, Double>> jitBefore = new LinkedHashMap<>();
   private final Map<String, Boolean> reset = new LinkedHashMap<>();
 
   /** Processes by the name the report gives them. */
@@ -45,7 +45,7 @@ final class ProcessStats {
   void start() {
     for (Map.Entry<String, Long> process : pids.entrySet()) {
       cpuBefore.put(process.getKey(), cpuSeconds(process.getValue()));
-      jitBefore.put(process.getKey(), jitSeconds(process.getValue()));
+      jitBefore.put(process.getKey(), jitThreads(process.getValue()));
       reset.put(process.getKey(), resetPeak(process.getValue()));
     }
   }
@@ -55,8 +55,8 @@ final class ProcessStats {
     Map<String, Usage> used = new LinkedHashMap<>();
     for (Map.Entry<String, Long> process : pids.entrySet()) {
       double cpu = cpuSeconds(process.getValue()) - cpuBefore.getOrDefault(process.getKey(), 0.0);
-      double jit = jitSeconds(process.getValue()) - jitBefore.getOrDefault(process.getKey(), 0.0);
-      used.put(process.getKey(), new Usage(cpu, Math.max(0, jit), peakRssMiB(process.getValue()),
+      double jit = jitSince(jitBefore.getOrDefault(process.getKey(), Map.of()), jitThreads(process.getValue()));
+      used.put(process.getKey(), new Usage(cpu, jit, peakRssMiB(process.getValue()),
           !reset.getOrDefault(process.getKey(), false)));
     }
     return used;
@@ -69,7 +69,26 @@ final class ProcessStats {
 
   /** CPU seconds of the process's JIT compiler threads so far (0 where there are none, or no {@code /proc}). */
   static double jitSeconds(long pid) {
-    double ticks = 0;
+    return jitThreads(pid).values().stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  /**
+   * The JIT's CPU seconds between two {@link #jitThreads} readings, thread by thread: HotSpot starts and stops
+   * extra compiler threads as its queues grow and shrink ({@code UseDynamicNumberOfCompilerThreads}), and a
+   * thread gone takes its time with it, so a difference of sums could even come out negative. A thread that
+   * ended in between counts for nothing (an underestimate), a new one from zero.
+   */
+  static double jitSince(Map<Long, Double> before, Map<Long, Double> after) {
+    double seconds = 0;
+    for (Map.Entry<Long, Double> thread : after.entrySet()) {
+      seconds += Math.max(0, thread.getValue() - before.getOrDefault(thread.getKey(), 0.0));
+    }
+    return seconds;
+  }
+
+  /** CPU seconds of each JIT compiler thread of the process now, by thread id (empty without {@code /proc}). */
+  static Map<Long, Double> jitThreads(long pid) {
+    Map<Long, Double> threads = new java.util.HashMap<>();
     try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
       for (Path task : (Iterable<Path>) tasks::iterator) {
         try {
@@ -80,15 +99,16 @@ final class ProcessStats {
           String stat = Files.readString(task.resolve("stat"));
           // fields after the ")" that closes the name: state is the 3rd field, utime the 14th, stime the 15th
           String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          threads.put(Long.parseLong(task.getFileName().toString()),
+              (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND);
         } catch (IOException | RuntimeException e) {
           // the thread ended meanwhile
         }
       }
     } catch (IOException e) {
-      return 0; // not Linux, or the process is gone
+      return Map.of(); // not Linux, or the process is gone
     }
-    return ticks / TICKS_PER_SECOND;
+    return threads;
   }
 
   /** {@code VmHWM} in MiB, or 0 where {@code /proc} has no such process. */

@@ -49,6 +49,15 @@ class ProcessStatsTest {
   }
 
   @Test
+  void shouldCountTheJitTimeThreadByThreadSoThatAThreadGoneSubtractsNothing() {
+    Map<Long, Double> before = Map.of(1L, 2.0, 2L, 5.0); // thread 2, an extra compiler thread, ends after 5 s
+
+    double used = ProcessStats.jitSince(before, Map.of(1L, 2.5, 3L, 0.25)); // and thread 3 starts
+
+    assertThat(used).isEqualTo(0.75);
+  }
+
+  @Test
   void shouldReadNoPeakOfAProcessThatIsGone() {
     assertThat(ProcessStats.peakRssMiB(Long.MAX_VALUE)).isZero();
     assertThat(ProcessStats.cpuSeconds(Long.MAX_VALUE)).isZero();
