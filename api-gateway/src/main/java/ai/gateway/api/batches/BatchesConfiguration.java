@@ -9,27 +9,21 @@ import ai.gateway.api.config.GatewayProperties;
 import ai.gateway.api.config.InstanceId;
 import ai.gateway.api.config.StrictJson;
 import ai.gateway.api.config.TopicsProperties;
+import ai.gateway.api.kafka.JobStatusListeners;
 import ai.gateway.api.generate.GenerateRequestValidator;
 import ai.gateway.api.jobs.BatchCallbacks;
 import ai.gateway.api.jobs.CallbackQueue;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import org.springframework.util.backoff.FixedBackOff;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -81,28 +75,14 @@ class BatchesConfiguration {
 
   /**
    * Applies {@code ai.job-status} to batch items: one consumer group shared by every gateway instance, its own
-   * (not the jobs'), from the earliest offset when new (the topic is compacted); offsets committed once per poll
-   * after its records are written (applying again after a crash changes nothing); a failed write retried every second until it is written.
+   * (not the jobs'). Offsets, retries and start position: {@link JobStatusListeners}.
    */
   @Bean
   ConcurrentMessageListenerContainer<String, byte[]> batchStatusListener(KafkaProperties kafka, TopicsProperties topics,
                                                                           GatewayProperties properties, InstanceId instance,
                                                                           PostgresBatches batches, BatchFeeder feeder,
                                                                           JsonMapper json) {
-    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.batches().statusGroup());
-    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-batch-status");
-    config.putAll(properties.kafka().statusGroupConsumerSettings());
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    DefaultKafkaConsumerFactory<String, byte[]> factory =
-        new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    ContainerProperties container = new ContainerProperties(topics.jobStatus());
-    container.setMessageListener(new BatchStatusMaterializer(batches, feeder, json, properties.batches().queryTimeout()));
-    container.setAckMode(ContainerProperties.AckMode.BATCH);
-    ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);
-    listener.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1_000, FixedBackOff.UNLIMITED_ATTEMPTS)));
-    return listener;
+    return JobStatusListeners.container(kafka, properties, topics.jobStatus(), properties.batches().statusGroup(),
+        instance.value() + "-batch-status", new BatchStatusMaterializer(batches, feeder, json, properties.batches().queryTimeout()));
   }
 }

@@ -5,28 +5,20 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
 
 import ai.gateway.api.config.GatewayProperties;
 import ai.gateway.api.config.InstanceId;
 import ai.gateway.api.config.TopicsProperties;
+import ai.gateway.api.kafka.JobStatusListeners;
 import ai.gateway.api.generate.StreamOwners;
 import ai.gateway.api.kafka.JobPublisher;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.util.backoff.FixedBackOff;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -76,33 +68,16 @@ class JobsConfiguration {
   }
 
   /**
-   * Materializes {@code ai.job-status}: one consumer group shared by every gateway instance, so each record is
-   * normally applied by one of them; applying is idempotent anyway (a rebalance may hand a record to a second
-   * one). From the earliest offset when the group is new: the topic is compacted, so that is each job's last
-   * status. A record that cannot be written (database down) is retried, every second, until it is: the
-   * partition waits rather than skipping a job's end. Offsets are committed once per poll, after its records
-   * (BATCH): a crash re-applies at most that poll, which changes nothing, whereas a commit per record was a
-   * synchronous broker round trip (and an offsets-topic append) for each of the two statuses of every request.
+   * Materializes {@code ai.job-status} into the jobs table: one consumer group shared by every gateway instance,
+   * so each record is normally applied by one of them; applying is idempotent anyway (a rebalance may hand a
+   * record to a second one). Offsets, retries and start position: {@link JobStatusListeners}.
    */
   @Bean
   ConcurrentMessageListenerContainer<String, byte[]> jobStatusListener(KafkaProperties kafka, TopicsProperties topics,
                                                                         GatewayProperties properties, InstanceId instance,
                                                                         PostgresJobs jobs, JsonMapper json,
                                                                         CallbackQueue callbacks) {
-    Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.jobs().statusGroup());
-    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, instance.value() + "-job-status");
-    config.putAll(properties.kafka().statusGroupConsumerSettings());
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    DefaultKafkaConsumerFactory<String, byte[]> factory =
-        new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    ContainerProperties container = new ContainerProperties(topics.jobStatus());
-    container.setMessageListener(new JobStatusMaterializer(jobs, json, properties.jobs().queryTimeout(), callbacks));
-    container.setAckMode(ContainerProperties.AckMode.BATCH);
-    ConcurrentMessageListenerContainer<String, byte[]> listener = new ConcurrentMessageListenerContainer<>(factory, container);
-    listener.setCommonErrorHandler(new DefaultErrorHandler(new FixedBackOff(1_000, FixedBackOff.UNLIMITED_ATTEMPTS)));
-    return listener;
+    return JobStatusListeners.container(kafka, properties, topics.jobStatus(), properties.jobs().statusGroup(),
+        instance.value() + "-job-status", new JobStatusMaterializer(jobs, json, properties.jobs().queryTimeout(), callbacks));
   }
 }
