@@ -36,7 +36,8 @@ import reactor.core.scheduler.Schedulers;
  * Catch-up reads of one job's events from {@code ai.replies}, on any instance: the job's events are all in the
  * partition its id hashes to, so a group-less consumer assigns that partition, seeks to the job's creation time
  * (minus a margin for the workers' clocks) with {@code offsetsForTimes} and reads up to where the tail's live
- * records begin (the offset the tail added the partition at, or the end offset it measures first). {@link KafkaReplyTail} merges that with the live records it buffered meanwhile.
+ * records begin (the offset the tail added the partition at, or the end offset it measures first).
+ * {@link KafkaReplyTail} merges that with the live records it buffered meanwhile.
  *
  * <p>Bounded: at most {@code maxReplays} reads run at once, each on its own thread of a bounded scheduler (a
  * consumer blocks in {@code poll}), each keeping its consumer for the next read; the rest queue, and a full
@@ -71,7 +72,8 @@ final class KafkaReplay implements DisposableBean {
 
   /**
    * What a catch-up read found: the job's events the partition held below {@code end} (the offset the tail started
-   * the partition at, or the end offset when the read began), as {@link Replayed} admits them from the start, up to the terminal event if there was one.
+   * the partition at, or the end offset when the read began), as {@link Replayed} admits them from the start, up
+   * to the terminal event if there was one.
    */
   record CatchUp(List<GenerationEvent> events, long end, boolean finished) {
   }
@@ -79,8 +81,8 @@ final class KafkaReplay implements DisposableBean {
   /**
    * Reads what the job's partition holds now (from the job's creation less the margin up to {@code end}, or if
    * empty to the end offset it measures first), without waiting for live records: a live channel registered for
-   * the job's records before this is subscribed has every record from that offset on. At most {@code maxReplays} run at once; the
-   * rest queue. Stops early at the job's terminal event.
+   * the job's records before this is subscribed has every record from that offset on. At most {@code maxReplays}
+   * run at once; the rest queue. Stops early at the job's terminal event.
    */
   Mono<CatchUp> catchUp(String jobId, Instant createdAt, OptionalLong end) {
     return Mono.fromCallable(() -> readToEnd(jobId, createdAt, end))

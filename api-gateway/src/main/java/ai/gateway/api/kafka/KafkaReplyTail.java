@@ -50,7 +50,7 @@ import reactor.core.scheduler.Schedulers;
  * that offset: no record falls between the two. About once a second the tail drops partitions none of its
  * channels is on. All assignment changes happen on the tail's thread, in order with these requests, so a
  * partition is never dropped under a channel registered before the drop was decided. (Until issue 9 the tail
- * read every partition from start to end, so each instance fetched the whole fleet's replies.)
+ * read every partition from its end, so each instance fetched the whole fleet's replies.)
  *
  * <p>Semantics are {@link ReplyStream#replay}'s: any instance serves any job, {@code Last-Event-ID} resumes
  * after that event, each subscriber ends at the terminal event, with {@code TIMEOUT} if the job does not end
