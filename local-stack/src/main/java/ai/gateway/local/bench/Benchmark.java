@@ -513,7 +513,8 @@ public final class Benchmark {
         ms(histogram, 99), histogram.getMaxValue() / 1000.0);
   }
 
-  private static double ms(Histogram histogram, double percentile) {
+  /** The percentile of a histogram of microseconds, in milliseconds (0 when empty). */
+  static double ms(Histogram histogram, double percentile) {
     return histogram.getTotalCount() == 0 ? 0 : histogram.getValueAtPercentile(percentile) / 1000.0;
   }
 

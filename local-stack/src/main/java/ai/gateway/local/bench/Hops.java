@@ -45,7 +45,6 @@ final class Hops implements AutoCloseable {
   }
 
   private static final List<String> TOPICS = List.of("ai.jobs", "ai.job-status", "ai.replies");
-  private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(5);
 
   private final KafkaConsumer<String, byte[]> consumer;
   private final List<TopicPartition> partitions = new ArrayList<>();
@@ -167,23 +166,20 @@ final class Hops implements AutoCloseable {
   }
 
   private static Histogram histogram() {
-    return new Histogram(MAX_MICROS, 3);
+    return new Histogram(Load.MAX_MICROS, 3);
   }
 
   /** Negative values (clock rounding) count as zero. */
   private static void record(Histogram histogram, long micros) {
-    histogram.recordValue(Math.max(0, Math.min(MAX_MICROS, micros)));
+    histogram.recordValue(Math.max(0, Math.min(Load.MAX_MICROS, micros)));
   }
 
   private static String percentiles(Histogram histogram) {
     if (histogram.getTotalCount() == 0) {
       return "—";
     }
-    return String.format(Locale.ROOT, "%.1f / %.1f / %.1f", ms(histogram, 50), ms(histogram, 90), ms(histogram, 99));
-  }
-
-  private static double ms(Histogram histogram, double percentile) {
-    return histogram.getValueAtPercentile(percentile) / 1000.0;
+    return String.format(Locale.ROOT, "%.1f / %.1f / %.1f", Benchmark.ms(histogram, 50), Benchmark.ms(histogram, 90),
+        Benchmark.ms(histogram, 99));
   }
 
   @Override

@@ -37,7 +37,8 @@ final class Load {
     }
   }
 
-  private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(5);
+  /** The longest time a histogram records; longer ones count as this. */
+  static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(5);
 
   private Load() {
   }

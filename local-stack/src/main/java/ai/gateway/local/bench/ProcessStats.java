@@ -67,11 +67,6 @@ final class ProcessStats {
         .map(duration -> duration.toNanos() / 1e9).orElse(0.0);
   }
 
-  /** CPU seconds of the process's JIT compiler threads so far (0 where there are none, or no {@code /proc}). */
-  static double jitSeconds(long pid) {
-    return jitThreads(pid).values().stream().mapToDouble(Double::doubleValue).sum();
-  }
-
   /**
    * The JIT's CPU seconds between two {@link #jitThreads} readings, thread by thread: HotSpot starts and stops
    * extra compiler threads as its queues grow and shrink ({@code UseDynamicNumberOfCompilerThreads}), and a
